@@ -1,0 +1,20 @@
+// @ts-check
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'lib/hyperswitch/enums.generated.ts'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-console': ['error', { allow: ['error'] }],
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    // Command-line entry points talk to a person on stdout.
+    files: ['local/**/main.ts', 'local/start.ts', 'scripts/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

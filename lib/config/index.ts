@@ -1,0 +1,32 @@
+import * as z from 'zod';
+import { ConfigError } from '../errors';
+
+/**
+ * Reads the environment through a zod schema once per process (Lambda init) and fails with a message
+ * that names every missing or invalid variable, never its value (a variable may hold a secret name
+ * or an endpoint; values are not ours to print).
+ */
+export function readConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const missing = issue.code === 'invalid_type' && env[name] === undefined;
+    return missing ? `${name} is not set` : `${name} is invalid: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Variables every function that talks to Hyperswitch reads. */
+export const hyperswitchEnv = z.object({
+  HYPERSWITCH_VAULT_SECRET_ID: z.string().min(1),
+  HYPERSWITCH_PAYMENT_SECRET_ID: z.string().min(1),
+  /** Used when a secret carries no `base_url`. */
+  HYPERSWITCH_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://sandbox.hyperswitch.io'),
+  HYPERSWITCH_TIMEOUT_MS: positiveInt(10_000),
+  HYPERSWITCH_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  SECRETS_TTL_SECONDS: positiveInt(300),
+});
+export type HyperswitchEnv = z.infer<typeof hyperswitchEnv>;

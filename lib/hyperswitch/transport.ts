@@ -1,0 +1,191 @@
+import type * as z from 'zod';
+import type { Log } from '../log';
+import {
+  HyperswitchConnectionError,
+  HyperswitchError,
+  HyperswitchInvalidRequestError,
+  HyperswitchTimeoutError,
+  HyperswitchUnexpectedResponseError,
+  errorFromResponse,
+} from './errors';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, shouldRetry, type HttpMethod, type RetryPolicy } from './retry';
+
+/** One API key with the profile it belongs to; `baseUrl` overrides the transport's default. */
+export interface Credentials {
+  apiKey: string;
+  profileId: string;
+  baseUrl?: string;
+}
+
+export interface HyperswitchRequest<T> {
+  operation: string;
+  method: HttpMethod;
+  path: string;
+  query?: Record<string, string>;
+  /** Checked against `requestSchema` before anything is sent. */
+  body?: unknown;
+  requestSchema?: z.ZodType;
+  responseSchema: z.ZodType<T>;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  retry?: RetryPolicy;
+  log: Log;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+// undici reports these for a socket the peer reset or closed: typical of a keep-alive connection
+// the server dropped while the Lambda was frozen.
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+// The connection was never established, so the request was not sent.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * HTTP to Hyperswitch over Node's fetch: its global undici pool keeps connections alive across
+ * invocations of a warm Lambda. Each attempt has its own timeout; retries follow `shouldRetry`.
+ * Logs carry method, path, status, duration and Hyperswitch's request id — never a body or a header.
+ */
+export class HyperswitchTransport {
+  private readonly retry: RetryPolicy;
+  private readonly fetch: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly options: TransportOptions) {
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
+  }
+
+  async send<T>(request: HyperswitchRequest<T>, credentials: Credentials): Promise<T> {
+    const body = request.requestSchema ? checkRequest(request) : request.body;
+    for (let retries = 0; ; retries++) {
+      try {
+        return await this.attempt(request, body, credentials, retries);
+      } catch (error) {
+        if (!(error instanceof HyperswitchError) || !shouldRetry(error, request.method, retries, this.retry)) throw error;
+        const delayMs = retryDelayMs(error, retries, this.retry, this.random);
+        this.options.log.warn('Retrying Hyperswitch call', { operation: request.operation, error: error.code, delayMs, retry: retries + 1 });
+        await this.sleep(delayMs);
+      }
+    }
+  }
+
+  private async attempt<T>(request: HyperswitchRequest<T>, body: unknown, credentials: Credentials, retries: number): Promise<T> {
+    const { operation, method, path } = request;
+    const url = new URL(path, credentials.baseUrl ?? this.options.baseUrl);
+    for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
+    const started = performance.now();
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const context = { operation };
+
+    let status: number | undefined;
+    let requestId: string | undefined;
+    try {
+      const response = await this.fetch(url, {
+        method,
+        signal,
+        headers: {
+          Authorization: `api-key=${credentials.apiKey}`,
+          'X-Profile-Id': credentials.profileId,
+          Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      status = response.status;
+      requestId = response.headers.get('x-request-id') ?? undefined;
+      const text = await response.text();
+      const json = parseJson(text);
+      if (!response.ok) {
+        throw errorFromResponse(response.status, json, {
+          operation,
+          requestId,
+          retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+        });
+      }
+      if (json === undefined) {
+        throw new HyperswitchUnexpectedResponseError(`Hyperswitch ${operation} answered ${status} with a body that is not JSON`, { ...context, status, requestId });
+      }
+      const parsed = request.responseSchema.safeParse(json);
+      if (!parsed.success) {
+        throw new HyperswitchUnexpectedResponseError(
+          `Hyperswitch ${operation} answered ${status} with an unexpected body: invalid ${issuePaths(parsed.error)}`,
+          { ...context, status, requestId },
+        );
+      }
+      return parsed.data;
+    } catch (error) {
+      throw toHyperswitchError(error, { ...context, status, requestId }, signal);
+    } finally {
+      this.options.log.info('Hyperswitch call', {
+        operation,
+        method,
+        path,
+        status,
+        requestId,
+        retry: retries,
+        durationMs: Math.round(performance.now() - started),
+      });
+    }
+  }
+}
+
+function checkRequest(request: HyperswitchRequest<unknown>): unknown {
+  const parsed = request.requestSchema!.safeParse(request.body);
+  if (parsed.success) return parsed.data;
+  throw new HyperswitchInvalidRequestError(
+    `Hyperswitch ${request.operation} request rejected before sending: invalid ${issuePaths(parsed.error)}`,
+    { operation: request.operation },
+  );
+}
+
+/** Field paths only: zod's messages may quote values, and values here can be card data. */
+export function issuePaths(error: z.ZodError): string {
+  return [...new Set(error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function toHyperswitchError(
+  error: unknown,
+  context: { operation: string; status?: number; requestId?: string },
+  signal: AbortSignal,
+): HyperswitchError {
+  if (error instanceof HyperswitchError) return error;
+  const { operation } = context;
+  if (signal.aborted) {
+    return new HyperswitchTimeoutError(`Hyperswitch ${operation} timed out`, { ...context, cause: error });
+  }
+  const code = errorCode(error);
+  if (code && NOT_SENT_CODES.has(code)) {
+    return new HyperswitchConnectionError(`Hyperswitch ${operation} could not connect (${code})`, { ...context, requestSent: false, cause: error });
+  }
+  return new HyperswitchConnectionError(`Hyperswitch ${operation} connection failed (${code ?? 'unknown'})`, {
+    ...context,
+    requestSent: true,
+    connectionReset: code !== undefined && RESET_CODES.has(code),
+    cause: error,
+  });
+}
+
+/** fetch wraps network failures as `TypeError('fetch failed')` with the system error as its cause. */
+function errorCode(error: unknown): string | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}

@@ -1,0 +1,350 @@
+/**
+ * A local Hyperswitch v2 (the vault-flow subset) for development and tests: the HTTP routes, auth with
+ * distinct vault and payment keys, request validation against the contract, fault injection and an
+ * inspection API under `/__sim/` (outside Hyperswitch's API). It is a test double for Hyperswitch only.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as z from 'zod';
+import { ContractValidator, loadContract, type Violation } from './contract';
+import { FaultInjector, scriptedFaultSchema, type FaultConfigInput, type FaultKind } from './faults';
+import { SimError, SimulatorStore } from './store';
+
+/** Clearly fake local values; override with HYPERSWITCH_SIM_* variables. */
+export const SIM_DEFAULTS = {
+  port: 8181,
+  vaultApiKey: 'snd_local_fake_vault_key',
+  paymentApiKey: 'snd_local_fake_payment_key',
+  profileId: 'pro_local_fake_profile',
+} as const;
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  vaultApiKey?: string;
+  paymentApiKey?: string;
+  profileId?: string;
+  pspTokenization?: boolean;
+  cvcTtlSeconds?: number;
+  faults?: FaultConfigInput;
+}
+
+type KeyKind = 'vault' | 'payment';
+type Body = Record<string, unknown>;
+
+interface RouteContext {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Body;
+}
+
+interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  template: string;
+  key: KeyKind;
+  handle: (store: SimulatorStore, context: RouteContext) => Body;
+}
+
+const ROUTES: Route[] = [
+  { method: 'POST', template: '/v2/customers', key: 'vault', handle: (s, c) => s.createCustomer(c.body) },
+  { method: 'GET', template: '/v2/customers/reference/{merchant_reference_id}', key: 'vault', handle: (s, c) => s.getCustomerByReference(c.params.merchant_reference_id!) },
+  { method: 'GET', template: '/v2/customers/{id}/saved-payment-methods', key: 'vault', handle: (s, c) => s.listSavedPaymentMethods(c.params.id!) },
+  { method: 'GET', template: '/v2/customers/{id}', key: 'vault', handle: (s, c) => s.getCustomer(c.params.id!) },
+  { method: 'PUT', template: '/v2/customers/{id}', key: 'vault', handle: (s, c) => s.updateCustomer(c.params.id!, c.body) },
+  { method: 'DELETE', template: '/v2/customers/{id}', key: 'vault', handle: (s, c) => s.deleteCustomer(c.params.id!) },
+  { method: 'POST', template: '/v2/payment-methods', key: 'vault', handle: (s, c) => s.createPaymentMethod(c.body) },
+  { method: 'PUT', template: '/v2/payment-methods/{id}/update-saved-payment-method', key: 'vault', handle: (s, c) => s.updatePaymentMethod(c.params.id!, c.body) },
+  { method: 'GET', template: '/v2/payment-methods/{payment_method_id}/check-network-token-status', key: 'vault', handle: (s, c) => s.networkTokenStatus(c.params.payment_method_id!) },
+  { method: 'GET', template: '/v2/payment-methods/{id}', key: 'vault', handle: (s, c) => s.getPaymentMethod(c.params.id!) },
+  { method: 'DELETE', template: '/v2/payment-methods/{id}', key: 'vault', handle: (s, c) => s.deletePaymentMethod(c.params.id!) },
+  { method: 'POST', template: '/v2/payments', key: 'payment', handle: (s, c) => s.createPayment(c.body) },
+  { method: 'GET', template: '/v2/payments/list', key: 'payment', handle: (s, c) => s.listPayments(c.query.get('customer_id') ?? undefined, Number(c.query.get('limit') ?? 10)) },
+  { method: 'GET', template: '/v2/payments/{id}', key: 'payment', handle: (s, c) => s.getPayment(c.params.id!) },
+];
+
+const compiled = ROUTES.map((route) => {
+  const names: string[] = [];
+  const pattern = route.template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, names, regex: new RegExp(`^${pattern}$`) };
+});
+
+function match(method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
+  for (const { route, names, regex } of compiled) {
+    if (route.method !== method) continue;
+    const found = regex.exec(pathname);
+    if (found) return { route, params: Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(found[i + 1]!)])) };
+  }
+  return undefined;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ContractViolationRecord {
+  direction: 'request' | 'response';
+  route: string;
+  violations: Violation[];
+}
+
+export interface Inspection {
+  customers: number;
+  payment_methods: number;
+  payments: number;
+  customers_by_reference: Record<string, number>;
+  payment_methods_by_customer: Record<string, number>;
+  payments_by_reference: Record<string, number>;
+  token_requests: { network: number; psp: number };
+  requests: Record<string, { total: number; by_status: Record<string, number>; by_key: Partial<Record<KeyKind, number>> }>;
+  faults_injected: Record<FaultKind | 'rate_limited', number>;
+  contract_violations: ContractViolationRecord[];
+  connections: number;
+}
+
+export class HyperswitchSimulator {
+  readonly faults = new FaultInjector();
+  private store: SimulatorStore;
+  private readonly server: Server;
+  private readonly serverContract: ContractValidator;
+  private readonly specContract: ContractValidator;
+  private readonly keys: Record<KeyKind, string>;
+  private readonly profileId: string;
+  private readonly held = new Set<NodeJS.Timeout>();
+  private requests: Inspection['requests'] = {};
+  private violations: ContractViolationRecord[] = [];
+  private connections = 0;
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    const document = loadContract();
+    this.specContract = new ContractValidator(document);
+    this.serverContract = ContractValidator.forServer(document);
+    this.keys = { vault: options.vaultApiKey ?? SIM_DEFAULTS.vaultApiKey, payment: options.paymentApiKey ?? SIM_DEFAULTS.paymentApiKey };
+    if (this.keys.vault === this.keys.payment) throw new Error('The vault and payment API keys must differ');
+    this.profileId = options.profileId ?? SIM_DEFAULTS.profileId;
+    this.store = this.newStore();
+    if (options.faults) this.faults.configure(options.faults);
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => this.fail(res, error));
+    });
+    this.server.on('connection', () => {
+      this.connections += 1;
+    });
+  }
+
+  async listen(): Promise<string> {
+    const { port = SIM_DEFAULTS.port, host = '127.0.0.1' } = this.options;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    return this.url;
+  }
+
+  get url(): string {
+    const address = this.server.address() as AddressInfo;
+    return `http://${address.address}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.held) clearTimeout(timer);
+    this.held.clear();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  reset(): void {
+    this.store = this.newStore();
+    this.faults.reset();
+    this.requests = {};
+    this.violations = [];
+  }
+
+  inspect(): Inspection {
+    const countBy = <T>(items: Iterable<T>, key: (item: T) => string | null | undefined) => {
+      const counts: Record<string, number> = {};
+      for (const item of items) {
+        const value = key(item);
+        if (value) counts[value] = (counts[value] ?? 0) + 1;
+      }
+      return counts;
+    };
+    return {
+      customers: this.store.customers.size,
+      payment_methods: this.store.paymentMethods.size,
+      payments: this.store.payments.size,
+      customers_by_reference: countBy(this.store.customers.values(), (c) => c.merchant_reference_id),
+      payment_methods_by_customer: countBy(this.store.paymentMethods.values(), (m) => m.customerId),
+      payments_by_reference: countBy(this.store.payments.values(), (p) => p.merchantReferenceId),
+      token_requests: { ...this.store.tokenRequests },
+      requests: structuredClone(this.requests),
+      faults_injected: { ...this.faults.injected },
+      contract_violations: structuredClone(this.violations),
+      connections: this.connections,
+    };
+  }
+
+  private newStore(): SimulatorStore {
+    return new SimulatorStore({ pspTokenization: this.options.pspTokenization ?? true, cvcTtlSeconds: this.options.cvcTtlSeconds ?? 3600 });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('x-request-id', `sim_${randomBytes(8).toString('hex')}`);
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    if (url.pathname.startsWith('/__sim/')) return this.control(req, res, url.pathname);
+
+    const method = req.method ?? 'GET';
+    const found = match(method, url.pathname);
+    if (!found) return this.error(res, new SimError(404, 'IR_02', 'Unrecognized request URL'));
+    const { route, params } = found;
+    const routeKey = `${route.method} ${route.template}`;
+    const stats = (this.requests[routeKey] ??= { total: 0, by_status: {}, by_key: {} });
+    stats.total += 1;
+    res.on('finish', () => {
+      stats.by_status[res.statusCode] = (stats.by_status[res.statusCode] ?? 0) + 1;
+    });
+
+    if (this.faults.settings.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faults.settings.latencyMs));
+    if (this.faults.rateLimited()) return this.tooManyRequests(res);
+
+    const keyKind = this.authenticate(req.headers.authorization);
+    if (!keyKind) return this.error(res, new SimError(401, 'IR_01', 'API key not provided or invalid API key used', 'invalid_request'));
+    stats.by_key[keyKind] = (stats.by_key[keyKind] ?? 0) + 1;
+    if (keyKind !== route.key) {
+      return this.error(res, new SimError(403, 'IR_22', `Access forbidden: a ${keyKind} API key cannot call ${route.key} routes`));
+    }
+    const missing = this.serverContract.missingHeaders(route.method, route.template, req.headers);
+    if (missing.length > 0) return this.error(res, new SimError(400, 'IR_04', `Missing required param: ${missing.join(', ')}`));
+    const profile = req.headers['x-profile-id'];
+    if (profile !== undefined && profile !== this.profileId) {
+      return this.error(res, new SimError(403, 'IR_22', 'Access forbidden: the profile does not belong to this merchant'));
+    }
+
+    let body: Body = {};
+    if (route.method === 'POST' || route.method === 'PUT') {
+      const parsed = await readJson(req);
+      if (parsed instanceof SimError) return this.error(res, parsed);
+      const specViolations = this.specContract.validateRequestBody(route.method, route.template, parsed);
+      if (specViolations.length > 0) this.violations.push({ direction: 'request', route: routeKey, violations: specViolations });
+      const serverViolations = this.serverContract.validateRequestBody(route.method, route.template, parsed);
+      if (serverViolations.length > 0) {
+        const detail = serverViolations.map((v) => `${v.path} ${v.message}`).slice(0, 5).join('; ');
+        return this.error(res, new SimError(400, 'IR_06', `Json deserialize error: ${detail}`));
+      }
+      body = parsed as Body;
+    }
+
+    const fault = this.faults.draw(routeKey);
+    if (fault === 'server_error') return this.error(res, new SimError(500, 'HE_00', 'Something went wrong', 'api'));
+    if (fault === 'rate_limit') return this.tooManyRequests(res);
+    if (fault === 'reset') return void req.socket.destroy();
+    if (fault === 'timeout') return this.hold(req);
+
+    let result: Body;
+    try {
+      result = route.handle(this.store, { params, query: url.searchParams, body });
+    } catch (error) {
+      if (error instanceof SimError) return this.error(res, error);
+      throw error;
+    }
+    if (fault === 'act_then_fail') return this.error(res, new SimError(500, 'HE_00', 'Something went wrong', 'api'));
+    if (fault === 'act_then_timeout') return this.hold(req);
+
+    const responseViolations = this.serverContract.validateResponseBody(route.method, route.template, 200, result);
+    if (responseViolations.length > 0) this.violations.push({ direction: 'response', route: routeKey, violations: responseViolations });
+    send(res, 200, result);
+  }
+
+  private authenticate(header: string | undefined): KeyKind | undefined {
+    const key = /^api-key=(.+)$/.exec(header?.trim() ?? '')?.[1];
+    if (key === this.keys.vault) return 'vault';
+    if (key === this.keys.payment) return 'payment';
+    return undefined;
+  }
+
+  private tooManyRequests(res: ServerResponse): void {
+    res.setHeader('Retry-After', String(this.faults.settings.retryAfterSeconds));
+    this.error(res, new SimError(429, 'HE_00', 'Too many requests, try again later', 'rate_limit'));
+  }
+
+  /** Keeps the request unanswered until the client gives up (or `holdMs` passes, then drops it). */
+  private hold(req: IncomingMessage): void {
+    const timer = setTimeout(() => {
+      this.held.delete(timer);
+      req.socket.destroy();
+    }, this.faults.settings.holdMs);
+    this.held.add(timer);
+    req.socket.once('close', () => {
+      clearTimeout(timer);
+      this.held.delete(timer);
+    });
+  }
+
+  private error(res: ServerResponse, error: SimError): void {
+    send(res, error.status, { error: { type: error.type, message: error.message, code: error.code } });
+  }
+
+  private fail(res: ServerResponse, error: unknown): void {
+    if (error instanceof z.ZodError) {
+      return send(res, 400, { error: 'invalid simulator control request', issues: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    }
+    if (!res.headersSent) send(res, 500, { error: { type: 'api', message: 'Simulator failure', code: 'HE_00' } });
+    console.error('hyperswitch-sim: unexpected failure', error instanceof Error ? error.message : error);
+  }
+
+  private async control(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    const route = `${req.method} ${pathname}`;
+    switch (route) {
+      case 'GET /__sim/health':
+        return send(res, 200, { status: 'ok' });
+      case 'GET /__sim/inspect':
+        return send(res, 200, this.inspect());
+      case 'POST /__sim/reset':
+        this.reset();
+        return send(res, 200, { status: 'reset' });
+      case 'PUT /__sim/faults': {
+        const body = await readJson(req);
+        if (body instanceof SimError) return this.error(res, body);
+        return send(res, 200, this.faults.configure(body as FaultConfigInput));
+      }
+      case 'POST /__sim/faults/script': {
+        const body = await readJson(req);
+        if (body instanceof SimError) return this.error(res, body);
+        this.faults.enqueue(z.array(scriptedFaultSchema).parse(body));
+        return send(res, 200, { pending: this.faults.pending });
+      }
+      default:
+        return send(res, 404, { error: `unknown simulator route ${route}` });
+    }
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) return new SimError(400, 'IR_06', 'Content-Type must be application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return new SimError(400, 'IR_06', 'Payload too large');
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return new SimError(400, 'IR_06', 'Json deserialize error: the body is not valid JSON');
+  }
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<HyperswitchSimulator> {
+  const simulator = new HyperswitchSimulator(options);
+  await simulator.listen();
+  return simulator;
+}
