@@ -53,7 +53,10 @@ function toCredentials(secret: HyperswitchCredentialsSecret) {
   return { apiKey: secret.api_key, profileId: secret.profile_id, baseUrl: secret.base_url };
 }
 
-/** An id checked before it becomes part of a URL path: nothing unvalidated reaches Hyperswitch. */
+/**
+ * An id checked before it becomes part of a URL path: nothing unvalidated reaches Hyperswitch.
+ * (The client's methods are async so that this rejects their promise rather than throwing.)
+ */
 function segment(operation: string, id: string): string {
   if (!s.pathId.safeParse(id).success) {
     throw new HyperswitchInvalidRequestError(`Hyperswitch ${operation} rejected before sending: invalid id`, { operation });
@@ -68,7 +71,7 @@ export class VaultClient implements VaultApi {
     this.sender = new CredentialedSender(transport, vaultSecret);
   }
 
-  createCustomer(request: s.CustomerCreateRequest) {
+  async createCustomer(request: s.CustomerCreateRequest) {
     return this.sender.send({
       operation: 'customers.create',
       method: 'POST',
@@ -79,12 +82,12 @@ export class VaultClient implements VaultApi {
     });
   }
 
-  getCustomer(customerId: string) {
+  async getCustomer(customerId: string) {
     const operation = 'customers.retrieve';
     return this.sender.send({ operation, method: 'GET', path: `/v2/customers/${segment(operation, customerId)}`, responseSchema: s.customer });
   }
 
-  getCustomerByReference(merchantReferenceId: string) {
+  async getCustomerByReference(merchantReferenceId: string) {
     const operation = 'customers.retrieveByReference';
     return this.sender.send({
       operation,
@@ -94,7 +97,7 @@ export class VaultClient implements VaultApi {
     });
   }
 
-  updateCustomer(customerId: string, request: s.CustomerUpdateRequest) {
+  async updateCustomer(customerId: string, request: s.CustomerUpdateRequest) {
     const operation = 'customers.update';
     return this.sender.send({
       operation,
@@ -106,7 +109,7 @@ export class VaultClient implements VaultApi {
     });
   }
 
-  deleteCustomer(customerId: string) {
+  async deleteCustomer(customerId: string) {
     const operation = 'customers.delete';
     return this.sender.send({
       operation,
@@ -116,7 +119,7 @@ export class VaultClient implements VaultApi {
     });
   }
 
-  listCustomerPaymentMethods(customerId: string) {
+  async listCustomerPaymentMethods(customerId: string) {
     const operation = 'customers.listSavedPaymentMethods';
     return this.sender.send({
       operation,
@@ -126,7 +129,7 @@ export class VaultClient implements VaultApi {
     });
   }
 
-  createPaymentMethod(request: s.PaymentMethodCreateRequest) {
+  async createPaymentMethod(request: s.PaymentMethodCreateRequest) {
     return this.sender.send({
       operation: 'paymentMethods.create',
       method: 'POST',
@@ -137,7 +140,7 @@ export class VaultClient implements VaultApi {
     });
   }
 
-  getPaymentMethod(paymentMethodId: string) {
+  async getPaymentMethod(paymentMethodId: string) {
     const operation = 'paymentMethods.retrieve';
     return this.sender.send({
       operation,
@@ -147,7 +150,7 @@ export class VaultClient implements VaultApi {
     });
   }
 
-  updatePaymentMethod(paymentMethodId: string, request: s.PaymentMethodUpdateRequest) {
+  async updatePaymentMethod(paymentMethodId: string, request: s.PaymentMethodUpdateRequest) {
     const operation = 'paymentMethods.updateSaved';
     return this.sender.send({
       operation,
@@ -159,7 +162,7 @@ export class VaultClient implements VaultApi {
     });
   }
 
-  deletePaymentMethod(paymentMethodId: string) {
+  async deletePaymentMethod(paymentMethodId: string) {
     const operation = 'paymentMethods.delete';
     return this.sender.send({
       operation,
@@ -169,7 +172,7 @@ export class VaultClient implements VaultApi {
     });
   }
 
-  getNetworkTokenStatus(paymentMethodId: string) {
+  async getNetworkTokenStatus(paymentMethodId: string) {
     const operation = 'paymentMethods.networkTokenStatus';
     return this.sender.send({
       operation,
@@ -187,7 +190,7 @@ export class PaymentsClient implements PaymentsApi {
     this.sender = new CredentialedSender(transport, paymentSecret);
   }
 
-  createAndConfirmPayment(request: s.PaymentCreateRequest) {
+  async createAndConfirmPayment(request: s.PaymentCreateRequest) {
     return this.sender.send({
       operation: 'payments.createAndConfirm',
       method: 'POST',
@@ -198,7 +201,7 @@ export class PaymentsClient implements PaymentsApi {
     });
   }
 
-  getPayment(paymentId: string, { forceSync = false }: { forceSync?: boolean } = {}) {
+  async getPayment(paymentId: string, { forceSync = false }: { forceSync?: boolean } = {}) {
     const operation = 'payments.retrieve';
     return this.sender.send({
       operation,
@@ -209,7 +212,7 @@ export class PaymentsClient implements PaymentsApi {
     });
   }
 
-  listPayments({ customerId, limit = 100 }: { customerId: string; limit?: number }) {
+  async listPayments({ customerId, limit = 100 }: { customerId: string; limit?: number }) {
     const operation = 'payments.list';
     return this.sender.send({
       operation,

@@ -181,11 +181,16 @@ function toHyperswitchError(
   });
 }
 
-/** fetch wraps network failures as `TypeError('fetch failed')` with the system error as its cause. */
+/**
+ * fetch wraps network failures as `TypeError('fetch failed')` with the system error as its cause.
+ * Duck-typed: undici's errors can come from another realm (e.g. a test sandbox), where `instanceof` fails.
+ */
 function errorCode(error: unknown): string | undefined {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    const code = (current as { code?: unknown }).code;
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
     if (typeof code === 'string') return code;
+    current = cause;
   }
   return undefined;
 }

@@ -100,6 +100,32 @@ export class ContractValidator {
     this.ajv.addSchema({ components: toJsonSchema(document.components as unknown as Json) } as object, 'spec');
   }
 
+  private static shared: { spec: ContractValidator; server: ContractValidator } | undefined;
+
+  /**
+   * The published and the server reading of the contract, built and compiled once per process:
+   * compiling PaymentsRequest alone takes a few hundred milliseconds, which must not land on the
+   * first request a test times.
+   */
+  static load(): { spec: ContractValidator; server: ContractValidator } {
+    if (!ContractValidator.shared) {
+      const document = loadContract();
+      ContractValidator.shared = { spec: new ContractValidator(document).compileAll(), server: ContractValidator.forServer(document).compileAll() };
+    }
+    return ContractValidator.shared;
+  }
+
+  /** Compiles the body validators of every operation now rather than on first use. */
+  compileAll(): this {
+    for (const [template, operations] of Object.entries(this.document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        if (operation.requestBody) this.validateRequestBody(method.toUpperCase(), template, undefined);
+        this.validateResponseBody(method.toUpperCase(), template, 200, undefined);
+      }
+    }
+    return this;
+  }
+
   /** A validator with the server's deviations applied to a copy of the document. */
   static forServer(document: OpenApiDocument): ContractValidator {
     const copy = structuredClone(document);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
-import { ContractValidator, loadContract, type Violation } from './contract';
+import { ContractValidator, type Violation } from './contract';
 import { FaultInjector, scriptedFaultSchema, type FaultConfigInput, type FaultKind } from './faults';
 import { SimError, SimulatorStore } from './store';
 
@@ -117,9 +117,7 @@ export class HyperswitchSimulator {
   private connections = 0;
 
   constructor(private readonly options: SimulatorOptions = {}) {
-    const document = loadContract();
-    this.specContract = new ContractValidator(document);
-    this.serverContract = ContractValidator.forServer(document);
+    ({ spec: this.specContract, server: this.serverContract } = ContractValidator.load());
     this.keys = { vault: options.vaultApiKey ?? SIM_DEFAULTS.vaultApiKey, payment: options.paymentApiKey ?? SIM_DEFAULTS.paymentApiKey };
     if (this.keys.vault === this.keys.payment) throw new Error('The vault and payment API keys must differ');
     this.profileId = options.profileId ?? SIM_DEFAULTS.profileId;

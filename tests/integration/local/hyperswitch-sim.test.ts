@@ -1,0 +1,206 @@
+/** The simulator as a component, over plain HTTP: auth, validation, fault control, inspection. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator } from '../../../local/hyperswitch-sim/server';
+
+let sim: HyperswitchSimulator;
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0 });
+});
+afterAll(() => sim.close());
+beforeEach(() => sim.reset());
+
+const VAULT = `api-key=${SIM_DEFAULTS.vaultApiKey}`;
+const PAYMENT = `api-key=${SIM_DEFAULTS.paymentApiKey}`;
+
+interface CallOptions {
+  /** null: no header at all. */
+  auth?: string | null;
+  profile?: string | null;
+  body?: unknown;
+  raw?: string;
+  contentType?: string;
+}
+
+async function call(method: string, path: string, { auth = VAULT, profile = SIM_DEFAULTS.profileId, body, raw, contentType = 'application/json' }: CallOptions = {}) {
+  const headers: Record<string, string> = { 'Content-Type': contentType };
+  if (auth !== null) headers.Authorization = auth;
+  if (profile !== null) headers['X-Profile-Id'] = profile;
+  const response = await fetch(`${sim.url}${path}`, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+const customer = { name: 'Jane Doe', email: 'jane@example.com' };
+
+describe('authentication', () => {
+  it.each([
+    ['no Authorization header', null, 401, 'IR_01'],
+    ['an unknown key', 'api-key=snd_local_fake_unknown', 401, 'IR_01'],
+    ['a key in another scheme', `Bearer ${SIM_DEFAULTS.vaultApiKey}`, 401, 'IR_01'],
+    ['the payment key on a vault route', PAYMENT, 403, 'IR_22'],
+  ])('refuses %s', async (_, auth, status, code) => {
+    const answer = await call('POST', '/v2/customers', { auth, body: customer });
+    expect(answer.status).toBe(status);
+    expect(answer.body).toEqual({ error: { type: 'invalid_request', message: expect.any(String), code } });
+    expect(sim.inspect().customers).toBe(0);
+  });
+
+  it('refuses the vault key on a payment route', async () => {
+    const answer = await call('GET', '/v2/payments/12345_pay_0123456789abcdef0123456789abcdef?force_sync=false', { auth: VAULT });
+    expect(answer.status).toBe(403);
+  });
+
+  it('requires X-Profile-Id where the spec does, and the right one', async () => {
+    expect((await call('POST', '/v2/customers', { profile: null, body: customer })).body.error.code).toBe('IR_04');
+    expect((await call('POST', '/v2/customers', { profile: 'pro_other', body: customer })).status).toBe(403);
+    expect((await call('POST', '/v2/customers', { body: customer })).status).toBe(200);
+  });
+});
+
+describe('request validation', () => {
+  it.each([
+    ['a body that is not JSON', { raw: '{"name":' }],
+    ['a wrong content type', { raw: JSON.stringify(customer), contentType: 'text/plain' }],
+    ['a missing required field', { body: { name: 'Jane' } }],
+    ['an unknown field', { body: { ...customer, nickname: 'J' } }],
+    ['a field of the wrong type', { body: { ...customer, name: 42 } }],
+    ['an over-long reference', { body: { ...customer, merchant_reference_id: 'r'.repeat(65) } }],
+  ])('answers 400 IR_06 to %s, and creates nothing', async (_, options) => {
+    const answer = await call('POST', '/v2/customers', options);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('IR_06');
+    expect(sim.inspect().customers).toBe(0);
+  });
+
+  it('denies unknown card fields and never echoes the card number', async () => {
+    const { body: created } = await call('POST', '/v2/customers', { body: customer });
+    const answer = await call('POST', '/v2/payment-methods', {
+      body: {
+        payment_method_type: 'card',
+        customer_id: created.id,
+        storage_type: 'persistent',
+        payment_method_data: { card: { card_number: '4242424242424242', card_exp_month: '12', card_exp_year: '2099', card_cvc: '123', pin: '1234' } },
+      },
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(answer.body)).not.toContain('4242424242424242');
+  });
+
+  it('answers 404 IR_02 to a route Hyperswitch does not have', async () => {
+    expect((await call('GET', '/v2/nothing-here')).body.error.code).toBe('IR_02');
+  });
+
+  it('sends a request id with every answer', async () => {
+    const answer = await call('GET', '/v2/nothing-here');
+    expect(answer.headers.get('x-request-id')).toMatch(/^sim_[0-9a-f]{16}$/);
+  });
+});
+
+describe('fault control over HTTP', () => {
+  it('injects scripted faults for the named route only', async () => {
+    const script = await fetch(`${sim.url}/__sim/faults/script`, {
+      method: 'POST',
+      body: JSON.stringify([{ kind: 'server_error', route: 'POST /v2/customers' }]),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(await script.json()).toEqual({ pending: 1 });
+    expect((await call('GET', '/v2/customers/reference/none')).status).toBe(404);
+    expect((await call('POST', '/v2/customers', { body: customer })).status).toBe(500);
+    expect((await call('POST', '/v2/customers', { body: customer })).status).toBe(200);
+    expect(sim.inspect().faults_injected.server_error).toBe(1);
+  });
+
+  it('draws random faults at the configured rates, the same way for the same seed', async () => {
+    const run = async () => {
+      sim.reset();
+      const configured = await fetch(`${sim.url}/__sim/faults`, {
+        method: 'PUT',
+        body: JSON.stringify({ seed: 7, rates: { server_error: 0.3, rate_limit: 0.2 }, routes: ['GET /v2/customers/reference/{merchant_reference_id}'] }),
+        headers: { 'Content-Type': 'application/json' },
+      });
+      expect(configured.status).toBe(200);
+      const statuses: number[] = [];
+      for (let i = 0; i < 60; i++) statuses.push((await call('GET', '/v2/customers/reference/none')).status);
+      return statuses;
+    };
+    const first = await run();
+    expect(await run()).toEqual(first);
+    const count = (status: number) => first.filter((s) => s === status).length;
+    expect(count(500)).toBeGreaterThan(5);
+    expect(count(429)).toBeGreaterThan(3);
+    expect(count(404)).toBeGreaterThan(15);
+    expect(count(500) + count(429) + count(404)).toBe(60);
+  });
+
+  it('rejects a fault configuration that makes no sense', async () => {
+    const answer = await fetch(`${sim.url}/__sim/faults`, { method: 'PUT', body: JSON.stringify({ rates: { server_error: 0.8, timeout: 0.5 } }) });
+    expect(answer.status).toBe(400);
+    const unknownKind = await fetch(`${sim.url}/__sim/faults/script`, { method: 'POST', body: JSON.stringify([{ kind: 'meteor' }]) });
+    expect(unknownKind.status).toBe(400);
+  });
+
+  it('adds latency', async () => {
+    sim.faults.configure({ latencyMs: 120 });
+    const started = performance.now();
+    await call('GET', '/v2/customers/reference/none');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(110);
+  });
+
+  it('enforces a rate limit with Retry-After when one is set', async () => {
+    sim.faults.configure({ rateLimitPerSecond: 5, retryAfterSeconds: 1 });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => call('GET', '/v2/customers/reference/none')));
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(6);
+    expect(limited[0]!.headers.get('retry-after')).toBe('1');
+    expect(sim.inspect().faults_injected.rate_limited).toBe(limited.length);
+  });
+
+  it('acts and then fails when told to', async () => {
+    sim.faults.enqueue([{ kind: 'act_then_fail' }]);
+    expect((await call('POST', '/v2/customers', { body: { ...customer, merchant_reference_id: 'acted' } })).status).toBe(500);
+    expect(sim.inspect().customers_by_reference).toEqual({ acted: 1 });
+  });
+
+  it('resets state and faults', async () => {
+    await call('POST', '/v2/customers', { body: customer });
+    sim.faults.enqueue([{ kind: 'timeout' }]);
+    expect((await fetch(`${sim.url}/__sim/reset`, { method: 'POST' })).status).toBe(200);
+    const inspection = sim.inspect();
+    expect(inspection.customers).toBe(0);
+    expect(inspection.requests).toEqual({});
+    expect(sim.faults.pending).toBe(0);
+  });
+});
+
+describe('npm run simulator', () => {
+  it('starts on HYPERSWITCH_SIM_PORT with the keys from the environment, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [join(__dirname, '../../../node_modules/tsx/dist/cli.mjs'), 'local/hyperswitch-sim/main.ts'], {
+      cwd: join(__dirname, '../../..'),
+      env: { ...process.env, HYPERSWITCH_SIM_PORT: '0', HYPERSWITCH_SIM_VAULT_API_KEY: 'snd_local_fake_custom_vault' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const found = /listening on (http:\/\/\S+)/.exec(output);
+          if (found) resolve(found[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+      });
+      const answer = await fetch(`${url}/v2/customers`, {
+        method: 'POST',
+        headers: { Authorization: 'api-key=snd_local_fake_custom_vault', 'X-Profile-Id': SIM_DEFAULTS.profileId, 'Content-Type': 'application/json' },
+        body: JSON.stringify(customer),
+      });
+      expect(answer.status).toBe(200);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    expect(child.exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,43 @@
+import * as z from 'zod';
+import { hyperswitchEnv, readConfig } from '../../../lib/config';
+import { ConfigError } from '../../../lib/errors';
+
+describe('readConfig', () => {
+  const required = { HYPERSWITCH_VAULT_SECRET_ID: 'vault', HYPERSWITCH_PAYMENT_SECRET_ID: 'payment' };
+
+  it('applies defaults and coerces numbers', () => {
+    const config = readConfig(hyperswitchEnv, { ...required, HYPERSWITCH_TIMEOUT_MS: '2500' });
+    expect(config).toEqual({
+      ...required,
+      HYPERSWITCH_BASE_URL: 'https://sandbox.hyperswitch.io',
+      HYPERSWITCH_TIMEOUT_MS: 2500,
+      HYPERSWITCH_MAX_RETRIES: 2,
+      SECRETS_TTL_SECONDS: 300,
+    });
+  });
+
+  it('names every missing variable', () => {
+    expect(() => readConfig(hyperswitchEnv, {})).toThrow(
+      new ConfigError('Invalid configuration: HYPERSWITCH_VAULT_SECRET_ID is not set; HYPERSWITCH_PAYMENT_SECRET_ID is not set'),
+    );
+  });
+
+  it('names an invalid variable without printing its value', () => {
+    const secretLooking = 'not-a-url-sk_live_123';
+    let error: unknown;
+    try {
+      readConfig(hyperswitchEnv, { ...required, HYPERSWITCH_BASE_URL: secretLooking });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('config_invalid');
+    expect((error as Error).message).toMatch(/^Invalid configuration: HYPERSWITCH_BASE_URL is invalid/);
+    expect((error as Error).message).not.toContain(secretLooking);
+  });
+
+  it('rejects out-of-range numbers', () => {
+    expect(() => readConfig(hyperswitchEnv, { ...required, HYPERSWITCH_MAX_RETRIES: '9' })).toThrow(/HYPERSWITCH_MAX_RETRIES is invalid/);
+    expect(() => readConfig(z.object({ N: z.coerce.number().int() }), { N: 'x' })).toThrow(/N is invalid/);
+  });
+});

@@ -1,0 +1,143 @@
+import * as z from 'zod';
+import {
+  HyperswitchConnectionError,
+  HyperswitchInvalidRequestError,
+  HyperswitchServerError,
+  HyperswitchTimeoutError,
+  HyperswitchTransport,
+  HyperswitchUnexpectedResponseError,
+} from '../../../../lib/hyperswitch';
+import { recordingLog } from '../../../helpers/log';
+
+const credentials = { apiKey: 'snd_local_fake_key', profileId: 'pro_fake' };
+const responseSchema = z.object({ id: z.string() });
+const requestSchema = z.strictObject({ card_number: z.string().regex(/^\d{12,19}$/) });
+
+type Answer = Response | Error | ((init: RequestInit) => Promise<Response>);
+
+function harness(answers: Answer[], options: { timeoutMs?: number } = {}) {
+  const calls: Array<{ url: string; init: RequestInit }> = [];
+  const sleeps: number[] = [];
+  const log = recordingLog();
+  const fetch = (async (url: URL, init: RequestInit) => {
+    calls.push({ url: String(url), init });
+    const answer = answers.shift();
+    if (!answer) throw new Error('no more answers');
+    if (answer instanceof Error) throw answer;
+    return typeof answer === 'function' ? answer(init) : answer;
+  }) as unknown as typeof globalThis.fetch;
+  const transport = new HyperswitchTransport({
+    baseUrl: 'https://hyperswitch.test',
+    timeoutMs: options.timeoutMs ?? 1000,
+    log,
+    fetch,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+  });
+  return { transport, calls, sleeps, log };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+const networkError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
+
+const get = { operation: 'things.retrieve', method: 'GET' as const, path: '/v2/things/1', responseSchema };
+const post = { operation: 'things.create', method: 'POST' as const, path: '/v2/things', body: { card_number: '4242424242424242' }, requestSchema, responseSchema };
+
+describe('HyperswitchTransport', () => {
+  it('sends the API key, the profile and a JSON body, and returns the parsed answer', async () => {
+    const { transport, calls } = harness([json(200, { id: 'thing_1', ignored: true }, { 'x-request-id': 'req_1' })]);
+    await expect(transport.send({ ...post, query: { a: 'b' } }, credentials)).resolves.toEqual({ id: 'thing_1' });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.url).toBe('https://hyperswitch.test/v2/things?a=b');
+    expect(calls[0]!.init.headers).toMatchObject({
+      Authorization: 'api-key=snd_local_fake_key',
+      'X-Profile-Id': 'pro_fake',
+      'Content-Type': 'application/json',
+    });
+    expect(JSON.parse(String(calls[0]!.init.body))).toEqual({ card_number: '4242424242424242' });
+  });
+
+  it('uses the base URL the credentials carry', async () => {
+    const { transport, calls } = harness([json(200, { id: 'x' })]);
+    await transport.send(get, { ...credentials, baseUrl: 'http://127.0.0.1:8181' });
+    expect(calls[0]!.url).toBe('http://127.0.0.1:8181/v2/things/1');
+  });
+
+  it('logs method, path, status, duration and request id — never the body or the key', async () => {
+    const { transport, log } = harness([json(200, { id: 'thing_1' }, { 'x-request-id': 'req_9' })]);
+    await transport.send(post, credentials);
+    expect(log.entries).toHaveLength(1);
+    const [entry] = log.entries;
+    expect(entry!.message).toBe('Hyperswitch call');
+    expect(entry!.extra[0]).toMatchObject({ operation: 'things.create', method: 'POST', path: '/v2/things', status: 200, requestId: 'req_9', retry: 0 });
+    expect(typeof (entry!.extra[0] as { durationMs: unknown }).durationMs).toBe('number');
+    expect(log.text()).not.toContain('4242424242424242');
+    expect(log.text()).not.toContain('snd_local_fake_key');
+  });
+
+  it('rejects an invalid request before sending it, naming fields only', async () => {
+    const { transport, calls } = harness([]);
+    const bad = { ...post, body: { card_number: '4242424242424242-1', extra: 1 } };
+    const error = await transport.send(bad, credentials).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HyperswitchInvalidRequestError);
+    expect((error as Error).message).toBe('Hyperswitch things.create request rejected before sending: invalid card_number, (root)');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('retries a GET on 5xx with backoff, then succeeds', async () => {
+    const { transport, calls, sleeps } = harness([json(503, {}), json(500, {}), json(200, { id: 'x' })]);
+    await expect(transport.send(get, credentials)).resolves.toEqual({ id: 'x' });
+    expect(calls).toHaveLength(3);
+    expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('gives up after the retry budget', async () => {
+    const { transport, calls } = harness([json(503, {}), json(503, {}), json(503, {})]);
+    await expect(transport.send(get, credentials)).rejects.toBeInstanceOf(HyperswitchServerError);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('does not repeat a POST that may have been acted on', async () => {
+    const { transport, calls } = harness([json(500, { error: { code: 'HE_00', message: 'boom' } })]);
+    const error = await transport.send(post, credentials).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HyperswitchServerError);
+    expect((error as HyperswitchServerError).outcomeUnknown).toBe(true);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('repeats a POST once on a reset socket, and when the connection was never made', async () => {
+    const reset = harness([networkError('ECONNRESET'), json(200, { id: 'x' })]);
+    await expect(reset.transport.send(post, credentials)).resolves.toEqual({ id: 'x' });
+    expect(reset.calls).toHaveLength(2);
+
+    const twice = harness([networkError('UND_ERR_SOCKET'), networkError('ECONNRESET')]);
+    const error = await twice.transport.send(post, credentials).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HyperswitchConnectionError);
+    expect(error).toMatchObject({ connectionReset: true, outcomeUnknown: true });
+    expect(twice.calls).toHaveLength(2);
+
+    const refused = harness([networkError('ECONNREFUSED'), json(200, { id: 'y' })]);
+    await expect(refused.transport.send(post, credentials)).resolves.toEqual({ id: 'y' });
+  });
+
+  it('times out a request that gets no answer', async () => {
+    const hang = (init: RequestInit) =>
+      new Promise<Response>((_, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
+    const { transport } = harness([hang], { timeoutMs: 20 });
+    const error = await transport.send(post, credentials).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HyperswitchTimeoutError);
+    expect(error).toMatchObject({ outcomeUnknown: true, retryable: true });
+  });
+
+  it('reports a success that is not JSON, or not the expected shape, as unexpected', async () => {
+    const notJson = harness([new Response('<html>', { status: 200 })]);
+    await expect(notJson.transport.send(get, credentials)).rejects.toThrow(
+      new HyperswitchUnexpectedResponseError('Hyperswitch things.retrieve answered 200 with a body that is not JSON', { operation: 'x' }),
+    );
+    const wrongShape = harness([json(200, { id: 42 })]);
+    await expect(wrongShape.transport.send(get, credentials)).rejects.toThrow('answered 200 with an unexpected body: invalid id');
+  });
+});
