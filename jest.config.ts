@@ -2,14 +2,14 @@
 import type { Config } from 'jest';
 
 // middy 7 ships ESM with `import`-only exports; Jest runs CommonJS, so its files are transformed by swc
-// and its entry point is named explicitly (Jest's resolver asks for the `require` condition).
+// and their entry points are named explicitly (Jest's resolver asks for the `require` condition).
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }] },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
-  moduleNameMapper: { '^@middy/core$': '<rootDir>/node_modules/@middy/core/index.js' },
+  moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   testTimeout: 20_000,
 };
 

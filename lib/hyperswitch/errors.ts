@@ -19,14 +19,15 @@ export interface HyperswitchErrorContext {
  * (look the object up before creating it again).
  */
 export abstract class HyperswitchError extends S2SVaultError {
-  abstract readonly outcomeUnknown: boolean;
+  readonly outcomeUnknown: boolean;
   readonly operation: string;
   readonly status: number | undefined;
   readonly hyperswitchCode: string | undefined;
   readonly requestId: string | undefined;
 
-  protected constructor(message: string, code: string, retryable: boolean, context: HyperswitchErrorContext) {
+  protected constructor(message: string, code: string, { retryable, outcomeUnknown }: { retryable: boolean; outcomeUnknown: boolean }, context: HyperswitchErrorContext) {
     super(message, { code, retryable, cause: context.cause });
+    this.outcomeUnknown = outcomeUnknown;
     this.operation = context.operation;
     this.status = context.status;
     this.hyperswitchCode = context.hyperswitchCode;
@@ -36,96 +37,84 @@ export abstract class HyperswitchError extends S2SVaultError {
 
 /** 400/422 `IR_*` and other rejected requests: fix the request, do not retry. */
 export class HyperswitchInvalidRequestError extends HyperswitchError {
-  readonly outcomeUnknown = false;
   constructor(message: string, context: HyperswitchErrorContext) {
-    super(message, 'hyperswitch_invalid_request', false, context);
+    super(message, 'hyperswitch_invalid_request', { retryable: false, outcomeUnknown: false }, context);
   }
 }
 
 /** 401: the API key is missing, unknown or revoked. */
 export class HyperswitchAuthenticationError extends HyperswitchError {
-  readonly outcomeUnknown = false;
   constructor(message: string, context: HyperswitchErrorContext) {
-    super(message, 'hyperswitch_authentication_failed', false, context);
+    super(message, 'hyperswitch_authentication_failed', { retryable: false, outcomeUnknown: false }, context);
   }
 }
 
 /** 403: the key is valid but not for this resource (e.g. a payment key on a vault route). */
 export class HyperswitchPermissionError extends HyperswitchError {
-  readonly outcomeUnknown = false;
   constructor(message: string, context: HyperswitchErrorContext) {
-    super(message, 'hyperswitch_permission_denied', false, context);
+    super(message, 'hyperswitch_permission_denied', { retryable: false, outcomeUnknown: false }, context);
   }
 }
 
 export class HyperswitchNotFoundError extends HyperswitchError {
-  readonly outcomeUnknown = false;
   constructor(message: string, context: HyperswitchErrorContext) {
-    super(message, 'hyperswitch_not_found', false, context);
+    super(message, 'hyperswitch_not_found', { retryable: false, outcomeUnknown: false }, context);
   }
 }
 
 /** `HE_01`: an object with this `merchant_reference_id` exists — maybe ours from an earlier try: look it up. */
 export class HyperswitchDuplicateError extends HyperswitchError {
-  readonly outcomeUnknown = false;
   constructor(message: string, context: HyperswitchErrorContext) {
-    super(message, 'hyperswitch_duplicate', false, context);
+    super(message, 'hyperswitch_duplicate', { retryable: false, outcomeUnknown: false }, context);
   }
 }
 
 /** `CE_*`: the connector (PSP) refused or failed the operation. */
 export class HyperswitchConnectorError extends HyperswitchError {
-  readonly outcomeUnknown = false;
   constructor(message: string, context: HyperswitchErrorContext) {
-    super(message, 'hyperswitch_connector_error', false, context);
+    super(message, 'hyperswitch_connector_error', { retryable: false, outcomeUnknown: false }, context);
   }
 }
 
 /** 429: over the rate limit, or the object is locked by a concurrent request. Nothing was done. */
 export class HyperswitchRateLimitError extends HyperswitchError {
-  readonly outcomeUnknown = false;
   readonly retryAfterMs: number | undefined;
   constructor(message: string, context: HyperswitchErrorContext & { retryAfterMs?: number }) {
-    super(message, 'hyperswitch_rate_limited', true, context);
+    super(message, 'hyperswitch_rate_limited', { retryable: true, outcomeUnknown: false }, context);
     this.retryAfterMs = context.retryAfterMs;
   }
 }
 
 /** 5xx: Hyperswitch failed, possibly after acting. */
 export class HyperswitchServerError extends HyperswitchError {
-  readonly outcomeUnknown = true;
   constructor(message: string, context: HyperswitchErrorContext) {
-    super(message, 'hyperswitch_server_error', true, context);
+    super(message, 'hyperswitch_server_error', { retryable: true, outcomeUnknown: true }, context);
   }
 }
 
 /**
- * No answer: the connection failed or timed out. `requestSent` is false only when the connection
+ * No answer: the connection failed. `requestSent` is false only when the connection
  * was never made, so the request cannot have been acted on.
  */
 export class HyperswitchConnectionError extends HyperswitchError {
-  readonly outcomeUnknown: boolean;
   /** The socket was reset or closed under us: typically an idle keep-alive socket the server had closed. */
   readonly connectionReset: boolean;
   constructor(message: string, context: HyperswitchErrorContext & { requestSent: boolean; connectionReset?: boolean }) {
-    super(message, 'hyperswitch_connection_failed', true, context);
-    this.outcomeUnknown = context.requestSent;
+    super(message, 'hyperswitch_connection_failed', { retryable: true, outcomeUnknown: context.requestSent }, context);
     this.connectionReset = context.connectionReset ?? false;
   }
 }
 
 export class HyperswitchTimeoutError extends HyperswitchError {
-  readonly outcomeUnknown = true;
   constructor(message: string, context: HyperswitchErrorContext) {
-    super(message, 'hyperswitch_timeout', true, context);
+    super(message, 'hyperswitch_timeout', { retryable: true, outcomeUnknown: true }, context);
   }
 }
 
 /** A success status with a body we cannot read or that breaks the contract. Hyperswitch did act. */
 export class HyperswitchUnexpectedResponseError extends HyperswitchError {
-  readonly outcomeUnknown = true;
   constructor(message: string, context: HyperswitchErrorContext) {
-    super(message, 'hyperswitch_unexpected_response', false, context);
+    super(message, 'hyperswitch_unexpected_response', { retryable: false, outcomeUnknown: true }, context);
   }
 }
 
