@@ -18,6 +18,10 @@ export const FAULT_KINDS = [
   'act_then_fail',
   /** The operation is carried out, then no answer comes. */
   'act_then_timeout',
+  /** 400 `CE_00`, as when the connector (PSP) fails the operation; nothing done. */
+  'connector_error',
+  /** 200 with a body that is not JSON (a proxy's error page), after acting. */
+  'malformed_response',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -66,6 +70,8 @@ export class FaultInjector {
     reset: 0,
     act_then_fail: 0,
     act_then_timeout: 0,
+    connector_error: 0,
+    malformed_response: 0,
     rate_limited: 0,
   };
 

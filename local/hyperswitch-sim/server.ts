@@ -238,6 +238,7 @@ export class HyperswitchSimulator {
     if (fault === 'rate_limit') return this.tooManyRequests(res);
     if (fault === 'reset') return void req.socket.destroy();
     if (fault === 'timeout') return this.hold(req);
+    if (fault === 'connector_error') return this.error(res, new SimError(400, 'CE_00', 'Something went wrong with the connector', 'connector'));
 
     let result: Body;
     try {
@@ -248,6 +249,10 @@ export class HyperswitchSimulator {
     }
     if (fault === 'act_then_fail') return this.error(res, new SimError(500, 'HE_00', 'Something went wrong', 'api'));
     if (fault === 'act_then_timeout') return this.hold(req);
+    if (fault === 'malformed_response') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      return void res.end('<html><body>502 Bad Gateway</body></html>');
+    }
 
     const responseViolations = this.serverContract.validateResponseBody(route.method, route.template, 200, result);
     if (responseViolations.length > 0) this.violations.push({ direction: 'response', route: routeKey, violations: responseViolations });
