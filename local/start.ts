@@ -1,26 +1,37 @@
-/**
- * `npm start`: the local stack on this machine — the Hyperswitch simulator and a local Secrets Manager
- * seeded with fake local credentials for it. Ctrl-C stops everything.
- */
-import { SIM_DEFAULTS, startSimulator } from './hyperswitch-sim/server';
-import { LocalSecretsManager } from './secrets-manager';
+/** `npm start`: the local stack, with what runs where and a request to try. Ctrl-C stops it. */
+import { optionsFromEnv, startLocalStack } from './stack';
 
 async function main(): Promise<void> {
-  const env = process.env;
-  const simulator = await startSimulator({ port: Number(env.HYPERSWITCH_SIM_PORT ?? SIM_DEFAULTS.port) });
-  const secrets = new LocalSecretsManager({
-    's2s-vault/local/hyperswitch-vault': JSON.stringify({ api_key: SIM_DEFAULTS.vaultApiKey, profile_id: SIM_DEFAULTS.profileId, base_url: simulator.url }),
-    's2s-vault/local/hyperswitch-payment': JSON.stringify({ api_key: SIM_DEFAULTS.paymentApiKey, profile_id: SIM_DEFAULTS.profileId, base_url: simulator.url }),
-  });
-  const secretsUrl = await secrets.listen(Number(env.LOCAL_SECRETS_MANAGER_PORT ?? 4584));
-  console.log('s2s-vault local stack');
-  console.log(`  Hyperswitch simulator   ${simulator.url}   (inspect: ${simulator.url}/__sim/inspect)`);
-  console.log(`  Secrets Manager         ${secretsUrl}   (AWS_ENDPOINT_URL_SECRETS_MANAGER)`);
-  const stop = () => {
-    Promise.all([simulator.close(), secrets.close()]).then(() => process.exit(0), () => process.exit(1));
+  const log = (line: Record<string, unknown>) => console.log(JSON.stringify({ component: 'local-stack', ...line }));
+  const stack = await startLocalStack(optionsFromEnv(process.env, log));
+  const { urls } = stack;
+  const simulated = stack.simulator ? 'simulator' : 'real Hyperswitch';
+  console.log(`
+s2s-vault local stack is up
+  HTTP API            ${urls.api}   (POST /checkouts, GET /jobs/{job_id}, GET /health)
+  Hyperswitch         ${urls.hyperswitch}   (${simulated}${stack.simulator ? `; inspect: ${urls.hyperswitch}/__sim/inspect` : ''})
+  SQS (fauxqs)        ${urls.sqs}   queues: ${Object.keys(stack.queueUrls).join(', ')}
+  DynamoDB (dynalite) ${urls.dynamoDb}   table: ${stack.tableName}
+  Secrets Manager     ${urls.secretsManager}   (fake local secrets)
+
+Try it:
+  curl -s ${urls.api}/checkouts -H 'Content-Type: application/json' -d '{
+    "customer": {"name": "Jane Doe", "email": "jane@example.com"},
+    "card": {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2030, "cvc": "123", "holder_name": "Jane Doe"},
+    "tokenization": {"network": true},
+    "charge": {"amount": 6540, "currency": "USD"}
+  }'
+  curl -s ${urls.api}/jobs/<job_id> -H 'X-Client-Secret: <client_secret>'
+`);
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('Stopping the local stack…');
+    stack.stop().then(() => process.exit(0), () => process.exit(1));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
 }
 
 main().catch((error: unknown) => {

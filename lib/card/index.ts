@@ -42,3 +42,33 @@ export function redactPans(text: string): string {
     return luhnValid(digits) ? `[card ****${digits.slice(-4)}]` : match;
   });
 }
+
+/** Card digits as typed by a person: single spaces or dashes between groups are allowed and stripped. */
+export function normalizePan(input: string): string | undefined {
+  if (!/^\d(?:[ -]?\d)*$/.test(input)) return undefined;
+  return input.replace(/[ -]/g, '');
+}
+
+/** The four-digit year of a card expiry given as 2 or 4 digits. */
+export function fullExpiryYear(year: number): number {
+  return year < 100 ? 2000 + year : year;
+}
+
+/** A card is valid through the last day of its expiry month (UTC, as networks compare it). */
+export function isExpired(month: number, year: number, now: Date = new Date()): boolean {
+  const full = fullExpiryYear(year);
+  const currentYear = now.getUTCFullYear();
+  return full < currentYear || (full === currentYear && month < now.getUTCMonth() + 1);
+}
+
+/** What we show and keep of a card: brand, last four and expiry. Never the BIN, never the number. */
+export interface MaskedCard {
+  brand: CardBrand | 'Unknown';
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+}
+
+export function maskCard(pan: string, expMonth: number, expYear: number): MaskedCard {
+  return { brand: cardBrand(pan) ?? 'Unknown', last4: pan.slice(-4), exp_month: expMonth, exp_year: fullExpiryYear(expYear) };
+}

@@ -30,3 +30,30 @@ export const hyperswitchEnv = z.object({
   SECRETS_TTL_SECONDS: positiveInt(300),
 });
 export type HyperswitchEnv = z.infer<typeof hyperswitchEnv>;
+
+/** The job table, the queue and the card-encryption keys. */
+export const jobsEnv = z.object({
+  JOBS_TABLE_NAME: z.string().min(1),
+  CARD_KEYS_SECRET_ID: z.string().min(1),
+  SECRETS_TTL_SECONDS: positiveInt(300),
+});
+
+export const checkoutEnv = jobsEnv.extend({
+  VAULT_JOBS_QUEUE_URL: z.url(),
+  CHARGE_MAX_AMOUNT: positiveInt(1_000_000),
+  /** Sent as card_issuing_country when the shopper gives none (Hyperswitch's spec requires one). */
+  DEFAULT_CARD_ISSUING_COUNTRY: z.preprocess((value) => (value === '' ? undefined : value), z.string().regex(/^[A-Z]{2}$/).optional()),
+  CHECKOUT_MAX_BODY_BYTES: positiveInt(16 * 1024),
+});
+export type CheckoutEnv = z.infer<typeof checkoutEnv>;
+
+export const workerEnv = jobsEnv.extend(hyperswitchEnv.shape).extend({
+  CHARGE_MAX_AMOUNT: positiveInt(1_000_000),
+  /** Records of one SQS batch processed at once. */
+  WORKER_RECORD_CONCURRENCY: positiveInt(5),
+  /** Must stay below the queue's visibility timeout and above the function timeout. */
+  JOB_LEASE_SECONDS: positiveInt(40),
+});
+export type WorkerEnv = z.infer<typeof workerEnv>;
+
+export const deadLetterEnv = z.object({ JOBS_TABLE_NAME: z.string().min(1) });

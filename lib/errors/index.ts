@@ -37,3 +37,18 @@ export class SecretError extends S2SVaultError {
     this.secretId = secretId;
   }
 }
+
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/** Input that breaks a contract; `fields` says where and why, never with the rejected value. */
+export class ValidationError extends S2SVaultError {
+  readonly fields: FieldProblem[];
+
+  constructor(message: string, fields: FieldProblem[]) {
+    super(message, { code: 'validation_failed' });
+    this.fields = fields;
+  }
+}

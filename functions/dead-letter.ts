@@ -1,0 +1,37 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import middy from '@middy/core';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { dynamoDbClient } from '../lib/aws';
+import { deadLetterEnv, readConfig } from '../lib/config';
+import { DynamoDbJobStore, JOB_ID_PATTERN, newJobRecord } from '../lib/jobs';
+import { logger } from '../lib/log';
+
+const config = readConfig(deadLetterEnv);
+const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
+const processor = new BatchProcessor(EventType.SQS);
+
+const RETRIES_EXHAUSTED = { code: 'retries_exhausted', message: 'The job could not be completed after repeated attempts', retryable: false };
+
+function jobIdOf(body: string): string | undefined {
+  try {
+    const jobId = (JSON.parse(body) as { job_id?: unknown }).job_id;
+    return typeof jobId === 'string' && JOB_ID_PATTERN.test(jobId) ? jobId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A message SQS gave up on: its job ends `failed` (`retries_exhausted`); the message, card envelope and all, is deleted. */
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const jobId = jobIdOf(record.body);
+  if (!jobId) {
+    logger.error('Discarded a dead letter without a usable job id', { messageId: record.messageId });
+    return;
+  }
+  await store.failUnlessFinished(jobId, RETRIES_EXHAUSTED, () => newJobRecord({ jobId, source: 'queue' }));
+  logger.warn('Vault job dead-lettered', { jobId, messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
+}
+
+export const handler = middy<SQSEvent>().handler(async (event, context) =>
+  processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
+);

@@ -1,0 +1,51 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import middy from '@middy/core';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { dynamoDbClient } from '../lib/aws';
+import { concurrencyLimit } from '../lib/concurrency';
+import { readConfig, workerEnv } from '../lib/config';
+import { dataKeysSchema } from '../lib/crypto';
+import { createHyperswitchClients } from '../lib/hyperswitch';
+import { DynamoDbJobStore, newJobRecord, parseVaultJobMessage, runVaultJob } from '../lib/jobs';
+import { logger } from '../lib/log';
+import { SecretsManagerSource, typedSecret } from '../lib/secrets';
+
+const config = readConfig(workerEnv);
+const secrets = new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS });
+const keys = typedSecret(secrets, config.CARD_KEYS_SECRET_ID, dataKeysSchema);
+const { vault, payments } = createHyperswitchClients(config, secrets, logger);
+const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
+const deps = { store, vault, payments, dataKeys: () => keys.get(), log: logger, leaseMs: config.JOB_LEASE_SECONDS * 1000 };
+const limit = concurrencyLimit(config.WORKER_RECORD_CONCURRENCY);
+const processor = new BatchProcessor(EventType.SQS);
+
+/**
+ * One queue message. A message that cannot run ends its job `failed` (and is acknowledged); one
+ * with no usable job id is left to SQS, which moves it to the DLQ — unless it holds a plain card,
+ * which is dropped at once so that the number is kept nowhere. Transient failures throw: the record
+ * is reported as a batch item failure and redelivered.
+ */
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const parsed = parseVaultJobMessage(record.body, config.CHARGE_MAX_AMOUNT);
+  if (parsed.valid) {
+    await limit(() => runVaultJob(parsed.message, deps));
+    return;
+  }
+  const { jobId, error, plainCard } = parsed;
+  if (jobId) {
+    await store.failUnlessFinished(jobId, error, () => newJobRecord({ jobId, source: 'queue' }));
+    logger.warn('Rejected a vault-job message', { messageId: record.messageId, jobId, code: error.code });
+    return;
+  }
+  if (plainCard) {
+    logger.error('Dropped a message that holds a plain card number and no usable job id', { messageId: record.messageId, code: error.code });
+    return;
+  }
+  logger.error('A vault-job message without a usable job id goes to the DLQ', { messageId: record.messageId, code: error.code });
+  throw new Error(`Message ${record.messageId}: ${error.code}`);
+}
+
+/** The vault-jobs queue consumer (SQS event source mapping with ReportBatchItemFailures). */
+export const handler = middy<SQSEvent>().handler(async (event, context) =>
+  processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
+);

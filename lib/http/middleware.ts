@@ -1,0 +1,96 @@
+/**
+ * The HTTP onion for API Gateway (HTTP API, payload v2): parse → validate → handler → errors.
+ * Our own small middlewares rather than @middy/http-json-body-parser and http-error-handler: those
+ * keep the raw body on the error they throw (a card number, here) and answer in their own shapes.
+ */
+import type middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type * as z from 'zod';
+import { redactPans } from '../card';
+import { S2SVaultError, ValidationError } from '../errors';
+import type { Log } from '../log';
+import { fieldProblems } from '../validation';
+import { HttpError } from './errors';
+import { jsonResponse } from './index';
+
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+/** The event after `jsonBody` and `validBody`: `body` holds the parsed, validated value. */
+export type ParsedEvent<T> = Omit<APIGatewayProxyEventV2, 'body'> & { body: T };
+
+export function header(event: Pick<APIGatewayProxyEventV2, 'headers'>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
+
+/** Requires a JSON body of at most `maxBytes` and parses it: 415, 413 or 400 `invalid_json` otherwise. */
+export function jsonBody(maxBytes: number): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    before: (request) => {
+      const { event } = request;
+      const contentType = header(event, 'content-type') ?? '';
+      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+        throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+      }
+      const raw = event.body ?? '';
+      const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+      if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+        throw new HttpError(413, 'payload_too_large', `The body must be at most ${maxBytes} bytes`);
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new HttpError(400, 'invalid_json', 'The body is not valid JSON');
+      }
+      (event as unknown as { body: unknown }).body = parsed;
+    },
+  };
+}
+
+/** Checks the parsed body against a zod schema: 400 `validation_failed` listing every failing path. */
+export function validBody(schema: z.ZodType): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    before: (request) => {
+      const event = request.event as unknown as { body: unknown };
+      const result = schema.safeParse(event.body);
+      if (!result.success) throw new ValidationError('The request body is invalid', fieldProblems(result.error));
+      event.body = result.data;
+    },
+  };
+}
+
+/**
+ * Every error becomes our error shape. 4xx say what is wrong; 5xx say only that something failed,
+ * with the request id to quote — never an internal message or a stack.
+ */
+export function errorResponses(log: Log): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    onError: (request) => {
+      const error = request.error;
+      const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
+      if (error instanceof ValidationError) {
+        request.response = jsonResponse(400, { error: { code: error.code, message: error.message, fields: error.fields } });
+        return;
+      }
+      if (error instanceof HttpError && error.status < 500) {
+        request.response = jsonResponse(error.status, { error: { code: error.code, message: error.message } });
+        return;
+      }
+      const retryable = error instanceof S2SVaultError && error.retryable;
+      log.error('Request failed', {
+        requestId,
+        error: error?.name,
+        code: error instanceof S2SVaultError ? error.code : undefined,
+        message: redactPans(String(error?.message ?? '')),
+      });
+      const status = error instanceof HttpError ? error.status : retryable ? 503 : 500;
+      const code = error instanceof HttpError ? error.code : retryable ? 'service_unavailable' : 'internal_error';
+      request.response = jsonResponse(
+        status,
+        { error: { code, message: status === 503 ? 'The service is temporarily unavailable; retry later' : 'Internal error', retryable: status === 503, request_id: requestId } },
+        status === 503 ? { 'Retry-After': '1' } : {},
+      );
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { luhnValid } from '../card';
+import { JOB_ID_PATTERN, VAULT_JOB_SCHEMA, vaultJobMessageSchema, type JobError, type VaultJobMessage } from './schemas';
+
+export type ParsedMessage =
+  | { valid: true; message: VaultJobMessage }
+  | { valid: false; jobId?: string; plainCard: boolean; error: JobError };
+
+const PAN_RUN = /\d(?:[ -]?\d){12,18}/g;
+
+/** Whether anything in the value looks like a card number in the clear (a producer's mistake). */
+function holdsPlainCard(value: unknown, depth = 0): boolean {
+  if (depth > 8) return false;
+  if (typeof value === 'string') return [...value.matchAll(PAN_RUN)].some(([run]) => luhnValid(run.replace(/[ -]/g, '')));
+  if (typeof value === 'number') return Number.isSafeInteger(value) && String(value).length >= 13 && luhnValid(String(value));
+  if (value && typeof value === 'object') return Object.values(value).some((child) => holdsPlainCard(child, depth + 1));
+  return false;
+}
+
+const invalid = (code: string, message: string, jobId?: string, plainCard = false): ParsedMessage => ({
+  valid: false,
+  jobId,
+  plainCard,
+  error: { code, message, retryable: false },
+});
+
+/**
+ * Reads a queue message. A message that cannot run says why, with the job id when it has a usable
+ * one (so the job can end `failed`), and whether it holds a plain card (so it is never kept).
+ * Reasons name fields, never values.
+ */
+export function parseVaultJobMessage(body: string, maxChargeAmount: number): ParsedMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return invalid('invalid_message', 'The message is not JSON', undefined, holdsPlainCard(body));
+  }
+  const object = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+  const jobId = typeof object.job_id === 'string' && JOB_ID_PATTERN.test(object.job_id) ? object.job_id : undefined;
+  if (holdsPlainCard(json)) {
+    return invalid('plain_card_rejected', 'The message carries card data in the clear; only an encrypted card envelope is accepted', jobId, true);
+  }
+  if (object.schema !== VAULT_JOB_SCHEMA) {
+    const named = typeof object.schema === 'string' && object.schema.length <= 40 ? ` ${JSON.stringify(object.schema)}` : '';
+    return invalid('unsupported_schema', `The message schema${named} is not supported; expected ${VAULT_JOB_SCHEMA}`, jobId);
+  }
+  const parsed = vaultJobMessageSchema(maxChargeAmount).safeParse(json);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))].slice(0, 10);
+    return invalid('invalid_message', `The message is not a valid ${VAULT_JOB_SCHEMA}: invalid ${fields.join(', ')}`, jobId);
+  }
+  return { valid: true, message: parsed.data };
+}

@@ -1,0 +1,263 @@
+/**
+ * The vault pipeline: one job, its steps strictly in order — customer, payment method, and the charge
+ * when the job carries one — each result checkpointed in the job record before the next step starts,
+ * so a redelivered job resumes where the last run stopped.
+ */
+import { randomUUID } from 'node:crypto';
+import { maskCard, redactPans } from '../card';
+import { CardDecryptionError, decryptJson, type DataKeys } from '../crypto';
+import { S2SVaultError } from '../errors';
+import {
+  HyperswitchConnectorError,
+  HyperswitchDuplicateError,
+  HyperswitchError,
+  HyperswitchInvalidRequestError,
+  HyperswitchNotFoundError,
+  type PaymentsApi,
+  type VaultApi,
+} from '../hyperswitch';
+import type { Payment, PaymentMethod } from '../hyperswitch/schemas';
+import type { Log } from '../log';
+import { newJobRecord } from './record';
+import { customerReference, paymentReference } from './references';
+import { sealedCardSchema, type JobError, type JobRecord, type JobSteps, type SealedCard, type TokenStatus, type VaultJobMessage } from './schemas';
+import type { JobStore } from './store';
+
+export interface PipelineDeps {
+  store: JobStore;
+  vault: VaultApi;
+  payments: PaymentsApi;
+  dataKeys: () => Promise<DataKeys>;
+  log: Log;
+  /** Shorter than the queue's visibility timeout, longer than one run can take. */
+  leaseMs: number;
+  clock?: () => number;
+}
+
+/** The job could not finish now for a reason that is not its own: let SQS deliver it again. */
+export class RetryLaterError extends S2SVaultError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'job_retry_later', retryable: true, cause });
+  }
+}
+
+/** A failure that belongs to the job itself and will not go away on retry. */
+class JobFailure extends S2SVaultError {
+  constructor(code: string, message: string) {
+    super(message, { code });
+  }
+}
+
+// Payment statuses after which the charge is done (captured, or authorized for a later capture).
+const CHARGED = new Set(['succeeded', 'processing', 'requires_capture', 'partially_captured', 'partially_captured_and_capturable', 'partially_authorized_and_requires_capture', 'partially_captured_and_processing']);
+
+/**
+ * Errors that belong to the job (bad card, bad request, unknown customer, refused by the connector)
+ * end it `failed`. Anything else — timeouts, 5xx, 429, unknown outcomes, auth or configuration
+ * trouble — is retried by redelivery and, if it persists, ends in the DLQ.
+ */
+function jobFault(error: unknown): JobError | undefined {
+  if (error instanceof JobFailure || error instanceof CardDecryptionError) return { code: error.code, message: error.message, retryable: false };
+  if (error instanceof HyperswitchError && !error.retryable && !error.outcomeUnknown) {
+    if (error instanceof HyperswitchInvalidRequestError || error instanceof HyperswitchNotFoundError || error instanceof HyperswitchConnectorError || error instanceof HyperswitchDuplicateError) {
+      return { code: error.code, message: error.message, retryable: false };
+    }
+  }
+  return undefined;
+}
+
+function openCard(keys: DataKeys, message: VaultJobMessage): SealedCard {
+  const parsed = sealedCardSchema.safeParse(decryptJson(keys, message.card, message.job_id));
+  if (!parsed.success) throw new JobFailure('invalid_card_payload', 'The encrypted card does not hold a valid card');
+  return parsed.data;
+}
+
+function tokenStatus(requested: boolean, present: boolean): TokenStatus {
+  if (!requested) return 'not_requested';
+  return present ? 'active' : 'unavailable';
+}
+
+export interface JobOutcome {
+  status: JobRecord['status'];
+  /** True when this delivery found the job already ended and did nothing. */
+  duplicate: boolean;
+}
+
+export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps): Promise<JobOutcome> {
+  const { store, log } = deps;
+  const clock = deps.clock ?? Date.now;
+  const jobId = message.job_id;
+
+  let card: SealedCard;
+  try {
+    card = openCard(await deps.dataKeys(), message);
+  } catch (error) {
+    const fault = jobFault(error);
+    if (!fault) throw new RetryLaterError(`Job ${jobId}: the card keys are unavailable`, error);
+    await store.failUnlessFinished(jobId, fault, () => initialRecord(message));
+    log.warn('Vault job failed', { jobId, code: fault.code });
+    return { status: 'failed', duplicate: false };
+  }
+
+  const owner = randomUUID();
+  const now = clock();
+  const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card));
+  if (claim.outcome === 'finished') return { status: claim.job.status, duplicate: true };
+  if (claim.outcome === 'busy') throw new RetryLaterError(`Job ${jobId} is being processed by another run`);
+
+  const run = new JobRun(message, card, claim.job.steps, owner, deps);
+  try {
+    const outcome = await run.execute();
+    await store.finish(jobId, owner, outcome);
+    log.info('Vault job finished', { jobId, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
+    return { status: outcome.status, duplicate: false };
+  } catch (error) {
+    const fault = jobFault(error);
+    if (fault) {
+      await store.finish(jobId, owner, { status: 'failed', error: fault });
+      log.warn('Vault job failed', { jobId, code: fault.code });
+      return { status: 'failed', duplicate: false };
+    }
+    await store.release(jobId, owner).catch(() => undefined);
+    throw new RetryLaterError(`Job ${jobId} will be retried: ${error instanceof S2SVaultError ? error.code : 'unexpected error'}`, error);
+  }
+}
+
+function initialRecord(message: VaultJobMessage, card?: SealedCard): JobRecord {
+  return newJobRecord({
+    jobId: message.job_id,
+    source: 'queue',
+    card: card ? maskCard(card.number, card.exp_month, card.exp_year) : undefined,
+    charge: message.charge ? { amount: message.charge.amount, currency: message.charge.currency } : undefined,
+    existingCustomer: 'customer_id' in message.customer,
+    tokenization: message.tokenization,
+  });
+}
+
+/** One run of one job: the steps, each skipped when the record shows it done. */
+class JobRun {
+  constructor(
+    private readonly message: VaultJobMessage,
+    private readonly card: SealedCard,
+    private readonly steps: JobSteps,
+    private readonly owner: string,
+    private readonly deps: PipelineDeps,
+  ) {}
+
+  async execute(): Promise<{ status: 'succeeded' } | { status: 'failed'; error: JobError }> {
+    const customerId = await this.customer();
+    const paymentMethodId = await this.paymentMethod(customerId);
+    if (!this.message.charge || this.steps.payment.status === 'succeeded') return { status: 'succeeded' };
+    return this.charge(customerId, paymentMethodId);
+  }
+
+  private async checkpoint<K extends keyof JobSteps>(step: K, value: JobSteps[K]): Promise<void> {
+    await this.deps.store.checkpoint(this.message.job_id, this.owner, step, value);
+    this.steps[step] = value;
+  }
+
+  private async customer(): Promise<string> {
+    const done = this.steps.customer;
+    if ((done.status === 'succeeded' || done.status === 'skipped') && done.customer_id) return done.customer_id;
+    const spec = this.message.customer;
+    if ('customer_id' in spec) {
+      try {
+        await this.deps.vault.getCustomer(spec.customer_id);
+      } catch (error) {
+        if (error instanceof HyperswitchNotFoundError) throw new JobFailure('customer_not_found', 'The customer_id given does not exist in Hyperswitch');
+        throw error;
+      }
+      await this.checkpoint('customer', { status: 'skipped', customer_id: spec.customer_id });
+      return spec.customer_id;
+    }
+    const reference = spec.merchant_reference_id ?? customerReference(this.message.job_id);
+    let customer;
+    try {
+      customer = await this.deps.vault.createCustomer({
+        name: spec.name,
+        email: spec.email,
+        merchant_reference_id: reference,
+        ...(spec.phone ? { phone: spec.phone } : {}),
+      });
+    } catch (error) {
+      // HE_01: created by an earlier run of this job (or, for a merchant's own reference, earlier still).
+      if (!(error instanceof HyperswitchDuplicateError)) throw error;
+      customer = await this.deps.vault.getCustomerByReference(reference);
+    }
+    await this.checkpoint('customer', { status: 'succeeded', customer_id: customer.id });
+    return customer.id;
+  }
+
+  private async paymentMethod(customerId: string): Promise<string> {
+    const done = this.steps.payment_method;
+    if (done.status === 'succeeded' && done.payment_method_id) return done.payment_method_id;
+    const { card } = this;
+    const { tokenization } = this.message;
+    const method: PaymentMethod = await this.deps.vault.createPaymentMethod({
+      payment_method_type: 'card',
+      customer_id: customerId,
+      storage_type: 'persistent',
+      payment_method_data: {
+        card: {
+          card_number: card.number,
+          card_exp_month: String(card.exp_month).padStart(2, '0'),
+          card_exp_year: String(card.exp_year),
+          card_holder_name: card.holder_name,
+          card_issuing_country: card.issuing_country,
+          card_cvc: card.cvc,
+          ...(card.nick_name ? { nick_name: card.nick_name } : {}),
+        },
+      },
+      ...(tokenization.network ? { network_tokenization: { enable: 'Enable' as const } } : {}),
+    });
+    await this.checkpoint('payment_method', {
+      status: 'succeeded',
+      payment_method_id: method.id,
+      psp_token: tokenStatus(tokenization.psp, (method.connector_tokens?.length ?? 0) > 0),
+      network_token: tokenStatus(tokenization.network, Boolean(method.network_token)),
+    });
+    return method.id;
+  }
+
+  private async charge(customerId: string, paymentMethodId: string): Promise<{ status: 'succeeded' } | { status: 'failed'; error: JobError }> {
+    const charge = this.message.charge!;
+    const reference = paymentReference(this.message.job_id);
+    let payment: Payment;
+    try {
+      payment = await this.deps.payments.createAndConfirmPayment({
+        amount_details: { order_amount: charge.amount, currency: charge.currency },
+        merchant_reference_id: reference,
+        customer_id: customerId,
+        payment_method_type: 'card',
+        payment_method_id: paymentMethodId,
+        payment_method_data: { card_token: { card_holder_name: this.card.holder_name, card_cvc: this.card.cvc } },
+        ...(charge.description ? { description: charge.description } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof HyperswitchDuplicateError)) throw error;
+      payment = await this.findPayment(customerId, reference);
+    }
+    const charged = CHARGED.has(payment.status);
+    await this.checkpoint('payment', { status: charged ? 'succeeded' : 'failed', payment_id: payment.id, payment_status: payment.status });
+    if (charged) return { status: 'succeeded' };
+    const declined = payment.status === 'failed';
+    return {
+      status: 'failed',
+      error: {
+        code: declined ? 'payment_declined' : `payment_${payment.status}`,
+        message: declined
+          ? `The charge was declined: ${redactPans(payment.error?.message ?? 'no reason given').slice(0, 200)}${payment.error?.code ? ` (${payment.error.code})` : ''}`
+          : `The charge ended in status ${payment.status}, which needs action outside this flow`,
+        retryable: false,
+      },
+    };
+  }
+
+  /** An earlier run charged already (HE_01 on our reference): find that payment instead of charging again. */
+  private async findPayment(customerId: string, reference: string): Promise<Payment> {
+    const list = await this.deps.payments.listPayments({ customerId });
+    const found = list.data.find((payment) => payment.merchant_reference_id === reference);
+    if (!found) throw new RetryLaterError(`Hyperswitch reports payment ${reference} as a duplicate but does not list it yet`);
+    return this.deps.payments.getPayment(found.id);
+  }
+}

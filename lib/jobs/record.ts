@@ -1,0 +1,42 @@
+import type { MaskedCard } from '../card';
+import type { JobRecord } from './schemas';
+
+/** Job records expire (DynamoDB TTL) after this long: they hold ids and a masked card only. */
+export const JOB_RECORD_TTL_DAYS = 30;
+
+export interface NewJob {
+  jobId: string;
+  source: JobRecord['source'];
+  card?: MaskedCard;
+  charge?: { amount: number; currency: string };
+  /** True when the job names an existing Hyperswitch customer: that step is skipped. */
+  existingCustomer?: boolean;
+  tokenization?: { psp: boolean; network: boolean };
+  clientSecretHash?: string;
+  now?: Date;
+}
+
+export function newJobRecord({ jobId, source, card, charge, existingCustomer = false, tokenization, clientSecretHash, now = new Date() }: NewJob): JobRecord {
+  const at = now.toISOString();
+  return {
+    job_id: jobId,
+    status: 'queued',
+    source,
+    created_at: at,
+    updated_at: at,
+    expires_at: Math.floor(now.getTime() / 1000) + JOB_RECORD_TTL_DAYS * 86_400,
+    ...(clientSecretHash ? { client_secret_hash: clientSecretHash } : {}),
+    ...(card ? { card } : {}),
+    ...(charge ? { charge } : {}),
+    steps: {
+      customer: { status: existingCustomer ? 'skipped' : 'pending' },
+      payment_method: {
+        status: 'pending',
+        psp_token: tokenization?.psp ? 'pending' : 'not_requested',
+        network_token: tokenization?.network ? 'pending' : 'not_requested',
+      },
+      payment: { status: charge ? 'pending' : 'not_requested' },
+    },
+    attempts: 0,
+  };
+}

@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Hyperswitch has no idempotency header: `merchant_reference_id` is the natural key, and a repeat
+ * answers `HE_01`. Deriving the references from the job id makes every retry of a job present the
+ * same key, so a customer or payment is never created twice for one job.
+ */
+function digest(jobId: string, purpose: string): string {
+  return createHash('sha256').update(`${purpose}:${jobId}`).digest('hex');
+}
+
+/** ≤ 64 characters, as CustomerRequest.merchant_reference_id allows. */
+export function customerReference(jobId: string): string {
+  return `s2sv_cus_${digest(jobId, 'customer').slice(0, 40)}`;
+}
+
+/** Exactly 30 characters, as PaymentsRequest.merchant_reference_id requires. */
+export function paymentReference(jobId: string): string {
+  return `s2sv_pay_${digest(jobId, 'payment').slice(0, 21)}`;
+}

@@ -1,0 +1,165 @@
+/**
+ * The public contracts of a vault job: what a checkout or a merchant's backend asks for, the
+ * `vault-job/v1` queue message, and the job record. Wire JSON is snake_case, like Hyperswitch's.
+ * Validation messages are ours and never quote the value they reject (it may be a card number).
+ */
+import * as z from 'zod';
+import { isExpired, luhnValid, normalizePan } from '../card';
+import { envelopeSchema } from '../crypto';
+import { CountryAlpha2, Currency } from '../hyperswitch/enums.generated';
+
+export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$/;
+export const jobIdSchema = z.string().regex(JOB_ID_PATTERN, 'must be 8-64 letters, digits, _ or -, starting with a letter or digit');
+export const hyperswitchIdSchema = z.string().regex(/^[A-Za-z0-9_-]{32,64}$/, 'must be a Hyperswitch id (32-64 letters, digits, _ or -)');
+
+/** Integers also accepted as numeric strings, as card forms often send them. */
+const integerLike = (min: number, max: number) =>
+  z.union([z.number(), z.string().regex(/^\d{1,4}$/, 'must be a number').transform(Number)]).pipe(z.number().int().min(min).max(max));
+
+// A card number: 12-19 digits, spaces or dashes between groups, Luhn-valid. Messages never echo it.
+const cardNumber = z
+  .string({ error: 'must be a string of digits' })
+  .max(32, 'must be 12-19 digits')
+  .transform((value, ctx) => {
+    const digits = normalizePan(value);
+    if (!digits || digits.length < 12 || digits.length > 19) {
+      ctx.addIssue({ code: 'custom', message: 'must be 12-19 digits' });
+      return z.NEVER;
+    }
+    if (!luhnValid(digits)) {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid card number' });
+      return z.NEVER;
+    }
+    return digits;
+  });
+
+const printable = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}\p{Cs}]*$/u, 'must not contain control characters');
+
+/** The card as a person types it in, validated and normalized. */
+export const cardInputSchema = z
+  .strictObject({
+    number: cardNumber,
+    exp_month: integerLike(1, 12),
+    exp_year: integerLike(0, 9999).refine((year) => year < 100 || (year >= 2000 && year <= 2199), 'must be 2 or 4 digits'),
+    cvc: z.string({ error: 'must be a string of 3-4 digits' }).regex(/^\d{3,4}$/, 'must be 3-4 digits'),
+    holder_name: printable(100),
+    issuing_country: z.enum(CountryAlpha2, { error: 'must be an ISO 3166-1 alpha-2 country code' }).optional(),
+    nick_name: printable(50).optional(),
+  })
+  .superRefine((card, ctx) => {
+    if (isExpired(card.exp_month, card.exp_year)) ctx.addIssue({ code: 'custom', path: ['exp_year'], message: 'the card has expired' });
+  });
+export type CardInput = z.infer<typeof cardInputSchema>;
+
+/** What travels inside the envelope: the validated card, nothing else. */
+export const sealedCardSchema = z.strictObject({
+  number: z.string().regex(/^\d{12,19}$/),
+  exp_month: z.number().int().min(1).max(12),
+  exp_year: z.number().int(),
+  cvc: z.string().regex(/^\d{3,4}$/),
+  holder_name: z.string().min(1).max(100),
+  issuing_country: z.enum(CountryAlpha2),
+  nick_name: z.string().max(50).optional(),
+});
+export type SealedCard = z.infer<typeof sealedCardSchema>;
+
+export const customerSchema = z.union([
+  z.strictObject({ customer_id: hyperswitchIdSchema }),
+  z.strictObject({
+    name: printable(255),
+    email: z.email({ error: 'must be an email address' }).max(255),
+    phone: z.string().regex(/^\+?[0-9 ()-]{4,20}$/, 'must be a phone number').optional(),
+    merchant_reference_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional(),
+  }),
+], { error: 'must be either {customer_id} or {name, email}' });
+export type CustomerSpec = z.infer<typeof customerSchema>;
+
+export const tokenizationSchema = z.strictObject({
+  psp: z.boolean().default(false),
+  network: z.boolean().default(false),
+});
+
+export const chargeSchema = (maxAmount: number) =>
+  z.strictObject({
+    amount: z.number({ error: 'must be an integer amount in minor units' }).int('must be an integer amount in minor units').positive().max(maxAmount),
+    currency: z.enum(Currency, { error: 'must be an ISO 4217 currency code' }),
+    description: printable(255).optional(),
+  });
+export type Charge = z.infer<ReturnType<typeof chargeSchema>>;
+
+const metadataSchema = z
+  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'keys must be 1-40 letters, digits, _ . or -'), z.string().max(500))
+  .refine((value) => Object.keys(value).length <= 20, 'at most 20 keys');
+
+/** The body of `POST /checkouts`, and what a merchant backend hands to the publisher (plus a job id). */
+export const vaultRequestSchema = (maxAmount: number) =>
+  z.strictObject({
+    customer: customerSchema,
+    card: cardInputSchema,
+    tokenization: tokenizationSchema.default({ psp: false, network: false }),
+    charge: chargeSchema(maxAmount).optional(),
+    metadata: metadataSchema.optional(),
+  });
+export type VaultRequest = z.infer<ReturnType<typeof vaultRequestSchema>>;
+
+export const VAULT_JOB_SCHEMA = 'vault-job/v1';
+
+/** Default of CHARGE_MAX_AMOUNT: the largest charge, in minor units, a job may carry. */
+export const DEFAULT_MAX_CHARGE_AMOUNT = 1_000_000;
+
+/** The `vault-job/v1` SQS message: the card only ever as an encrypted envelope bound to `job_id`. */
+export const vaultJobMessageSchema = (maxAmount: number) =>
+  z.strictObject({
+    schema: z.literal(VAULT_JOB_SCHEMA),
+    job_id: jobIdSchema,
+    customer: customerSchema,
+    card: envelopeSchema,
+    tokenization: tokenizationSchema.default({ psp: false, network: false }),
+    charge: chargeSchema(maxAmount).optional(),
+    metadata: metadataSchema.optional(),
+  });
+export type VaultJobMessage = z.infer<ReturnType<typeof vaultJobMessageSchema>>;
+
+export const JOB_STATUSES = ['queued', 'processing', 'succeeded', 'failed'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export type StepStatus = 'pending' | 'succeeded' | 'skipped' | 'failed' | 'not_requested';
+/** `active`: Hyperswitch returned the token; `unavailable`: asked for, none came back. */
+export type TokenStatus = 'pending' | 'active' | 'unavailable' | 'not_requested';
+
+export interface JobError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export interface JobSteps {
+  customer: { status: StepStatus; customer_id?: string };
+  payment_method: { status: StepStatus; payment_method_id?: string; psp_token: TokenStatus; network_token: TokenStatus };
+  payment: { status: StepStatus; payment_id?: string; payment_status?: string };
+}
+
+/** The job record: ids, statuses and the masked card. No card number, no CVC, no client secret. */
+export interface JobRecord {
+  job_id: string;
+  status: JobStatus;
+  source: 'checkout' | 'queue';
+  created_at: string;
+  updated_at: string;
+  /** DynamoDB TTL, epoch seconds. */
+  expires_at: number;
+  client_secret_hash?: string;
+  card?: { brand: string; last4: string; exp_month: number; exp_year: number };
+  charge?: { amount: number; currency: string };
+  steps: JobSteps;
+  error?: JobError;
+  attempts: number;
+  lease_owner?: string;
+  /** Epoch milliseconds. */
+  lease_until?: number;
+}

@@ -1,0 +1,178 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { S2SVaultError } from '../errors';
+import type { JobError, JobRecord, JobSteps } from './schemas';
+
+export type ClaimResult =
+  | { outcome: 'claimed'; job: JobRecord }
+  /** The job already ended: acknowledge the message, do nothing. */
+  | { outcome: 'finished'; job: JobRecord }
+  /** Another run holds an unexpired lease: try again later. */
+  | { outcome: 'busy' };
+
+/** The job records: the checkpoint log of each job. */
+export interface JobStore {
+  /** Writes a new record; fails with `job_exists` if the id is taken. */
+  create(job: JobRecord): Promise<void>;
+  get(jobId: string): Promise<JobRecord | undefined>;
+  /**
+   * Takes the job for one run: sets it `processing` with a lease. `initial` is the record to create
+   * when none exists (a job a merchant published straight to the queue).
+   */
+  claim(jobId: string, lease: { owner: string; until: number; now: number }, initial: () => JobRecord): Promise<ClaimResult>;
+  /** Records one step's result; only the lease owner may. */
+  checkpoint<K extends keyof JobSteps>(jobId: string, owner: string, step: K, value: JobSteps[K]): Promise<void>;
+  /** Ends the job; only the lease owner may. */
+  finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<void>;
+  /** Gives the lease up after a transient failure, so a redelivery can claim the job at once. */
+  release(jobId: string, owner: string): Promise<void>;
+  /**
+   * Ends the job `failed` unless it already ended, whoever holds it (dead letters, a failed enqueue,
+   * a message that cannot be processed). Creates the record when `initial` is given and none exists.
+   */
+  failUnlessFinished(jobId: string, error: JobError, initial?: () => JobRecord): Promise<void>;
+}
+
+/** The lease moved on: another run owns the job now, this one must stop. */
+export class LeaseLostError extends S2SVaultError {
+  constructor(jobId: string) {
+    super(`The lease on job ${jobId} was lost to another run`, { code: 'lease_lost', retryable: true });
+  }
+}
+
+export class JobExistsError extends S2SVaultError {
+  constructor(jobId: string) {
+    super(`Job ${jobId} already exists`, { code: 'job_exists' });
+  }
+}
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+const now = () => new Date().toISOString();
+
+/** DynamoDB adapter: key `job_id`, conditional writes for every transition. */
+export class DynamoDbJobStore implements JobStore {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly tableName: string,
+    client: DynamoDBClient = new DynamoDBClient({}),
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async create(job: JobRecord): Promise<void> {
+    try {
+      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: job, ConditionExpression: 'attribute_not_exists(job_id)' }));
+    } catch (error) {
+      if (isConditionFailure(error)) throw new JobExistsError(job.job_id);
+      throw error;
+    }
+  }
+
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: jobId }, ConsistentRead: true }));
+    return Item as JobRecord | undefined;
+  }
+
+  async claim(jobId: string, lease: { owner: string; until: number; now: number }, initial: () => JobRecord): Promise<ClaimResult> {
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: jobId },
+          UpdateExpression: 'SET #status = :processing, lease_owner = :owner, lease_until = :until, updated_at = :at ADD attempts :one',
+          ConditionExpression: 'attribute_exists(job_id) AND #status IN (:queued, :processing) AND (attribute_not_exists(lease_until) OR lease_until < :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':processing': 'processing',
+            ':queued': 'queued',
+            ':owner': lease.owner,
+            ':until': lease.until,
+            ':now': lease.now,
+            ':at': now(),
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { outcome: 'claimed', job: Attributes as JobRecord };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const existing = await this.get(jobId);
+    if (existing?.status === 'succeeded' || existing?.status === 'failed') return { outcome: 'finished', job: existing };
+    if (existing) return { outcome: 'busy' };
+    const job: JobRecord = { ...initial(), status: 'processing', attempts: 1, lease_owner: lease.owner, lease_until: lease.until };
+    try {
+      await this.create(job);
+      return { outcome: 'claimed', job };
+    } catch (error) {
+      if (error instanceof JobExistsError) return { outcome: 'busy' };
+      throw error;
+    }
+  }
+
+  async checkpoint<K extends keyof JobSteps>(jobId: string, owner: string, step: K, value: JobSteps[K]): Promise<void> {
+    await this.ownedUpdate(jobId, owner, 'SET steps.#step = :value, updated_at = :at', { '#step': step }, { ':value': value });
+  }
+
+  async finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<void> {
+    const error = outcome.status === 'failed' ? outcome.error : undefined;
+    await this.ownedUpdate(
+      jobId,
+      owner,
+      `SET #status = :status, updated_at = :at${error ? ', #error = :error' : ''} REMOVE lease_owner, lease_until`,
+      { '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
+      { ':status': outcome.status, ...(error ? { ':error': error } : {}) },
+    );
+  }
+
+  async release(jobId: string, owner: string): Promise<void> {
+    await this.ownedUpdate(jobId, owner, 'SET updated_at = :at REMOVE lease_owner, lease_until', {}, {});
+  }
+
+  async failUnlessFinished(jobId: string, error: JobError, initial?: () => JobRecord): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: jobId },
+          UpdateExpression: 'SET #status = :failed, #error = :error, updated_at = :at REMOVE lease_owner, lease_until',
+          ConditionExpression: 'attribute_exists(job_id) AND #status IN (:queued, :processing)',
+          ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+          ExpressionAttributeValues: { ':failed': 'failed', ':error': error, ':queued': 'queued', ':processing': 'processing', ':at': now() },
+        }),
+      );
+      return;
+    } catch (caught) {
+      if (!isConditionFailure(caught)) throw caught;
+    }
+    if (!initial || (await this.get(jobId))) return;
+    try {
+      await this.create({ ...initial(), status: 'failed', error });
+    } catch (caught) {
+      // Created meanwhile by another run: that run decides the job's fate.
+      if (!(caught instanceof JobExistsError)) throw caught;
+    }
+  }
+
+  private async ownedUpdate(jobId: string, owner: string, expression: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: jobId },
+          UpdateExpression: expression,
+          ConditionExpression: 'lease_owner = :owner',
+          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+          ExpressionAttributeValues: { ...values, ':owner': owner, ':at': now() },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new LeaseLostError(jobId);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Runs a function the way Lambda does: its esbuild bundle (as `serverless package` builds it, so each
+ * function has its own module instances, caches and clients), called with an event, a context and a
+ * deadline.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { build } from 'esbuild';
+import type { FunctionConfig } from './serverless-config';
+
+const ROOT = join(__dirname, '..');
+
+export type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+export class LambdaTimeoutError extends Error {
+  constructor(name: string, seconds: number) {
+    super(`Function ${name} timed out after ${seconds} s`);
+    this.name = 'LambdaTimeoutError';
+  }
+}
+
+export interface LocalFunction {
+  name: string;
+  invoke(event: unknown): Promise<unknown>;
+}
+
+export async function loadFunction(fn: FunctionConfig, service: string, stage: string): Promise<LocalFunction> {
+  const [file, exportName] = fn.handler.split('.') as [string, string];
+  const outfile = join(ROOT, '.esbuild/local', `${fn.name}.cjs`);
+  await build({
+    entryPoints: [join(ROOT, `${file}.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'silent',
+  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a freshly built CommonJS bundle
+  const module = require(outfile) as Record<string, unknown>;
+  const handler = module[exportName] as Handler | undefined;
+  if (typeof handler !== 'function') throw new Error(`${fn.handler} does not export a handler function`);
+  const functionName = `${service}-${stage}-${fn.name}`;
+  return {
+    name: fn.name,
+    async invoke(event) {
+      const deadline = Date.now() + fn.timeoutSeconds * 1000;
+      const context = {
+        awsRequestId: randomUUID(),
+        functionName,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+        memoryLimitInMB: '512',
+        logGroupName: `/aws/lambda/${functionName}`,
+        logStreamName: 'local',
+        callbackWaitsForEmptyEventLoop: true,
+        getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+        done: () => undefined,
+        fail: () => undefined,
+        succeed: () => undefined,
+      } satisfies Context;
+      // Like Lambda, a run past the timeout is a failed invocation (here the promise is abandoned, not killed).
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new LambdaTimeoutError(fn.name, fn.timeoutSeconds)), fn.timeoutSeconds * 1000);
+      });
+      try {
+        return await Promise.race([handler(event, context), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * serverless.yml as the Serverless Framework resolves it (`serverless print`), so the local stack
+ * serves exactly the routes, functions, environment and queues declared there: one source of truth.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as z from 'zod';
+
+const ROOT = join(__dirname, '..');
+
+const getAtt = z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.string()]) });
+
+const functionSchema = z.object({
+  handler: z.string().regex(/^[\w/-]+\.\w+$/),
+  timeout: z.number().optional(),
+  environment: z.record(z.string(), z.string()).optional(),
+  events: z
+    .array(
+      z.union([
+        z.object({ httpApi: z.object({ method: z.string(), path: z.string() }) }),
+        z.object({
+          sqs: z.object({
+            arn: getAtt,
+            batchSize: z.number().default(10),
+            maximumConcurrency: z.number().default(2),
+            functionResponseType: z.literal('ReportBatchItemFailures').optional(),
+          }),
+        }),
+      ]),
+    )
+    .default([]),
+});
+
+const queueResource = z.object({
+  Type: z.literal('AWS::SQS::Queue'),
+  Properties: z.object({
+    QueueName: z.string(),
+    VisibilityTimeout: z.number().optional(),
+    RedrivePolicy: z.object({ deadLetterTargetArn: getAtt, maxReceiveCount: z.number() }).optional(),
+  }),
+});
+
+const configSchema = z.object({
+  service: z.string(),
+  provider: z.object({ timeout: z.number().default(6), environment: z.record(z.string(), z.string()).default({}) }),
+  functions: z.record(z.string(), functionSchema),
+  resources: z.object({ Resources: z.record(z.string(), z.object({ Type: z.string(), Properties: z.record(z.string(), z.unknown()) })) }),
+});
+
+export type FunctionConfig = z.infer<typeof functionSchema> & { name: string; timeoutSeconds: number };
+export type QueueConfig = z.infer<typeof queueResource>['Properties'] & { logicalId: string };
+
+export interface ServerlessConfig {
+  service: string;
+  environment: Record<string, string>;
+  functions: FunctionConfig[];
+  queues: QueueConfig[];
+  tableName: string;
+}
+
+export async function loadServerlessConfig(stage: string, env: NodeJS.ProcessEnv): Promise<ServerlessConfig> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'print', '--stage', stage, '--format', 'json'], {
+    cwd: ROOT,
+    env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+    timeout: 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const config = configSchema.parse(JSON.parse(stdout));
+  const resources = config.resources.Resources;
+  const queues = Object.entries(resources)
+    .filter(([, resource]) => resource.Type === 'AWS::SQS::Queue')
+    .map(([logicalId, resource]) => ({ logicalId, ...queueResource.parse(resource).Properties }));
+  const table = Object.values(resources).find((resource) => resource.Type === 'AWS::DynamoDB::Table');
+  return {
+    service: config.service,
+    environment: config.provider.environment,
+    functions: Object.entries(config.functions).map(([name, fn]) => ({ ...fn, name, timeoutSeconds: fn.timeout ?? config.provider.timeout })),
+    queues,
+    tableName: z.string().parse(table?.Properties.TableName),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The Lambda SQS event source mapping, locally: long-polls a queue, hands batches to the function,
+ * deletes what succeeded and leaves the rest to the visibility timeout (and so to the queue's redrive
+ * policy and its DLQ), honouring ReportBatchItemFailures. `maximumConcurrency` pollers run at once.
+ */
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { LocalFunction } from './lambda';
+
+export interface PollerOptions {
+  client: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  fn: LocalFunction;
+  batchSize: number;
+  maximumConcurrency: number;
+  reportBatchItemFailures: boolean;
+  log: (line: Record<string, unknown>) => void;
+  /** Seconds a receive waits for messages; short, so that stopping is quick. */
+  waitTimeSeconds?: number;
+}
+
+function toRecord(message: Message, queueArn: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? '000000000000',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        { dataType: value.DataType ?? 'String', stringValue: value.StringValue, stringListValues: [], binaryListValues: [] },
+      ]),
+    ),
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'us-east-1',
+  };
+}
+
+export class SqsPoller {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly aborter = new AbortController();
+
+  constructor(private readonly options: PollerOptions) {}
+
+  start(): void {
+    this.running = true;
+    this.loops = Array.from({ length: this.options.maximumConcurrency }, () => this.loop());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.aborter.abort();
+    await Promise.all(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    const { client, queueUrl, batchSize, log, fn } = this.options;
+    while (this.running) {
+      let messages: Message[];
+      try {
+        const received = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: batchSize,
+            WaitTimeSeconds: this.options.waitTimeSeconds ?? 1,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: this.aborter.signal },
+        );
+        messages = received.Messages ?? [];
+      } catch (error) {
+        if (!this.running) return;
+        log({ level: 'ERROR', message: 'SQS receive failed', function: fn.name, error: error instanceof Error ? error.message : String(error) });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      if (messages.length > 0) await this.deliver(messages);
+    }
+  }
+
+  private async deliver(messages: Message[]): Promise<void> {
+    const { client, queueUrl, queueArn, fn, log } = this.options;
+    const event: SQSEvent = { Records: messages.map((message) => toRecord(message, queueArn)) };
+    let failed = new Set<string>();
+    try {
+      const result = (await fn.invoke(event)) as { batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined;
+      if (this.options.reportBatchItemFailures) failed = new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    } catch (error) {
+      // A failed invocation: every message of the batch comes back after its visibility timeout.
+      log({ level: 'ERROR', message: 'Function invocation failed', function: fn.name, error: error instanceof Error ? error.name : 'unknown', messages: messages.length });
+      return;
+    }
+    const done = messages.filter((message) => !failed.has(message.MessageId!));
+    if (done.length === 0) return;
+    await client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
+      }),
+    );
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The whole system on one machine, no docker: SQS (fauxqs), DynamoDB (dynalite), a local Secrets
+ * Manager seeded with fake local secrets, the Hyperswitch simulator (or a real Hyperswitch when its URL
+ * and keys are given), the functions of serverless.yml behind a local HTTP API, and pollers that feed
+ * the queue consumers like the Lambda SQS event source mapping.
+ */
+import type { Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator } from './hyperswitch-sim/server';
+import { createHttpApi, listen } from './http-api';
+import { loadFunction } from './lambda';
+import { LocalSecretsManager } from './secrets-manager';
+import { loadServerlessConfig, type ServerlessConfig } from './serverless-config';
+import { SqsPoller } from './sqs-poller';
+
+const STAGE = 'local';
+const REGION = 'us-east-1';
+
+/** Clearly fake local keys (32 bytes each), so that sample events sealed with them open locally. */
+export const LOCAL_CARD_KEYS = {
+  current_key_id: 'local-1',
+  keys: { 'local-1': Buffer.from('s2s-vault-local-fake-card-key-01').toString('base64') },
+  hmac_key: Buffer.from('s2s-vault-local-fake-hmac-key-01').toString('base64'),
+};
+
+export interface LocalStackOptions {
+  httpPort: number;
+  sqsPort: number;
+  dynamoDbPort: number;
+  secretsManagerPort: number;
+  simulatorPort: number;
+  /** Shorter than in AWS (180 s) so that a retried job comes back in seconds. */
+  visibilityTimeoutSeconds: number;
+  /** Below the visibility timeout, as in AWS. */
+  jobLeaseSeconds: number;
+  /** A real Hyperswitch instead of the simulator. */
+  hyperswitch?: { baseUrl: string; vault: { apiKey: string; profileId: string }; payment: { apiKey: string; profileId: string } };
+  log: (line: Record<string, unknown>) => void;
+}
+
+export function optionsFromEnv(env: NodeJS.ProcessEnv, log: LocalStackOptions['log']): LocalStackOptions {
+  const port = (name: string, fallback: number) => (env[name] === undefined ? fallback : Number(env[name]));
+  const real = env.HYPERSWITCH_BASE_URL && env.HYPERSWITCH_VAULT_API_KEY && env.HYPERSWITCH_PAYMENT_API_KEY;
+  return {
+    httpPort: port('PORT', 3000),
+    sqsPort: port('LOCAL_SQS_PORT', 9324),
+    dynamoDbPort: port('LOCAL_DYNAMODB_PORT', 8000),
+    secretsManagerPort: port('LOCAL_SECRETS_MANAGER_PORT', 4584),
+    simulatorPort: port('HYPERSWITCH_SIM_PORT', SIM_DEFAULTS.port),
+    visibilityTimeoutSeconds: port('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 12),
+    jobLeaseSeconds: port('LOCAL_JOB_LEASE_SECONDS', 10),
+    hyperswitch: real
+      ? {
+          baseUrl: env.HYPERSWITCH_BASE_URL!,
+          vault: { apiKey: env.HYPERSWITCH_VAULT_API_KEY!, profileId: env.HYPERSWITCH_VAULT_PROFILE_ID ?? '' },
+          payment: { apiKey: env.HYPERSWITCH_PAYMENT_API_KEY!, profileId: env.HYPERSWITCH_PAYMENT_PROFILE_ID ?? '' },
+        }
+      : undefined,
+    log,
+  };
+}
+
+export interface LocalStack {
+  urls: { api: string; sqs: string; dynamoDb: string; secretsManager: string; hyperswitch: string };
+  queueUrls: Record<string, string>;
+  tableName: string;
+  config: ServerlessConfig;
+  simulator?: HyperswitchSimulator;
+  stop(): Promise<void>;
+}
+
+/** One value per variable across all functions: they share this process's environment. */
+function functionEnvironment(config: ServerlessConfig): Record<string, string> {
+  const merged: Record<string, string> = { ...config.environment };
+  for (const fn of config.functions) {
+    for (const [name, value] of Object.entries(fn.environment ?? {})) {
+      if (name in merged && merged[name] !== value) throw new Error(`Functions disagree on ${name}; the local stack runs them in one process`);
+      merged[name] = value;
+    }
+  }
+  return merged;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { log } = options;
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const stopper of stoppers.reverse()) await stopper().catch((error: unknown) => log({ level: 'ERROR', message: 'stop failed', error: String(error) }));
+  };
+  try {
+    // fauxqs is ESM-only: loaded with import() so this file also runs where modules are CommonJS.
+    const { startFauxqs } = await import('fauxqs');
+    const sqsServer = await startFauxqs({ port: options.sqsPort, logger: false });
+    stoppers.push(() => sqsServer.stop());
+    const sqsUrl = `http://127.0.0.1:${sqsServer.port}`;
+
+    const dynamo: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const dynamoDbUrl = await listen(dynamo, options.dynamoDbPort);
+    stoppers.push(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
+
+    const secretsManager = new LocalSecretsManager({}, REGION);
+    const secretsUrl = await secretsManager.listen(options.secretsManagerPort);
+    stoppers.push(() => secretsManager.close());
+
+    let simulator: HyperswitchSimulator | undefined;
+    let hyperswitchUrl = options.hyperswitch?.baseUrl;
+    if (!hyperswitchUrl) {
+      simulator = await startSimulator({ port: options.simulatorPort });
+      stoppers.push(() => simulator!.close());
+      hyperswitchUrl = simulator.url;
+    }
+
+    const awsEnv = {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'local-fake-access-key',
+      AWS_SECRET_ACCESS_KEY: 'local-fake-secret-key',
+      AWS_ENDPOINT_URL_SQS: sqsUrl,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDbUrl,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsUrl,
+    };
+    Object.assign(process.env, awsEnv);
+    const config = await loadServerlessConfig(STAGE, { ...process.env, LOCAL_SQS_PORT: String(sqsServer.port) });
+
+    // Queues as serverless.yml declares them, the DLQ first so the main queue can redrive to it.
+    const queueUrls: Record<string, string> = {};
+    const queueArns: Record<string, string> = {};
+    const ordered = [...config.queues].sort((a, b) => Number(Boolean(a.RedrivePolicy)) - Number(Boolean(b.RedrivePolicy)));
+    for (const queue of ordered) {
+      const attributes: Record<string, string> = { VisibilityTimeout: String(options.visibilityTimeoutSeconds), MessageRetentionPeriod: '3600' };
+      if (queue.RedrivePolicy) {
+        const target = queue.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+        attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: queueArns[target], maxReceiveCount: queue.RedrivePolicy.maxReceiveCount });
+      }
+      const created = sqsServer.createQueue(queue.QueueName, { attributes });
+      queueUrls[queue.logicalId] = `${sqsUrl}/000000000000/${queue.QueueName}`;
+      queueArns[queue.logicalId] = created.queueArn;
+    }
+
+    const dynamoClient = new DynamoDBClient({ region: REGION, endpoint: dynamoDbUrl });
+    await dynamoClient.send(
+      new CreateTableCommand({
+        TableName: config.tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'job_id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'job_id', KeyType: 'HASH' }],
+      }),
+    );
+    // dynalite does not implement TTL; AWS expires records, locally they stay until the stack stops.
+    await dynamoClient.send(new UpdateTimeToLiveCommand({ TableName: config.tableName, TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } })).catch(() => undefined);
+    dynamoClient.destroy();
+
+    const env = functionEnvironment(config);
+    const vault = options.hyperswitch?.vault ?? { apiKey: SIM_DEFAULTS.vaultApiKey, profileId: SIM_DEFAULTS.profileId };
+    const payment = options.hyperswitch?.payment ?? { apiKey: SIM_DEFAULTS.paymentApiKey, profileId: SIM_DEFAULTS.profileId };
+    secretsManager.put(env.CARD_KEYS_SECRET_ID!, JSON.stringify(LOCAL_CARD_KEYS));
+    secretsManager.put(env.HYPERSWITCH_VAULT_SECRET_ID!, JSON.stringify({ api_key: vault.apiKey, profile_id: vault.profileId, base_url: hyperswitchUrl }));
+    secretsManager.put(env.HYPERSWITCH_PAYMENT_SECRET_ID!, JSON.stringify({ api_key: payment.apiKey, profile_id: payment.profileId, base_url: hyperswitchUrl }));
+    Object.assign(process.env, env, { JOB_LEASE_SECONDS: String(options.jobLeaseSeconds), HYPERSWITCH_BASE_URL: hyperswitchUrl });
+
+    const routes = [];
+    const sqsClient = new SQSClient({ region: REGION, endpoint: sqsUrl });
+    for (const fn of config.functions) {
+      const local = await loadFunction(fn, config.service, STAGE);
+      for (const event of fn.events) {
+        if ('httpApi' in event) routes.push({ method: event.httpApi.method.toUpperCase(), path: event.httpApi.path, fn: local });
+        else {
+          const source = event.sqs.arn['Fn::GetAtt'][0];
+          const poller = new SqsPoller({
+            client: sqsClient,
+            queueUrl: queueUrls[source]!,
+            queueArn: queueArns[source]!,
+            fn: local,
+            batchSize: event.sqs.batchSize,
+            maximumConcurrency: event.sqs.maximumConcurrency,
+            reportBatchItemFailures: event.sqs.functionResponseType === 'ReportBatchItemFailures',
+            log,
+          });
+          poller.start();
+          stoppers.push(() => poller.stop());
+        }
+      }
+    }
+
+    // The API listens last: once it answers /health, everything behind it is ready.
+    const api = createHttpApi(routes, log);
+    const apiUrl = await listen(api, options.httpPort);
+    stoppers.push(async () => {
+      api.closeAllConnections();
+      await new Promise<void>((resolve) => api.close(() => resolve()));
+    });
+    return {
+      urls: { api: apiUrl, sqs: sqsUrl, dynamoDb: dynamoDbUrl, secretsManager: secretsUrl, hyperswitch: hyperswitchUrl },
+      queueUrls,
+      tableName: config.tableName,
+      config,
+      simulator,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
