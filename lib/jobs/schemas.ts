@@ -13,19 +13,17 @@ export const jobIdSchema = z.string().regex(JOB_ID_PATTERN, 'must be 8-64 letter
 export const hyperswitchIdSchema = z.string().regex(/^[A-Za-z0-9_-]{32,64}$/, 'must be a Hyperswitch id (32-64 letters, digits, _ or -)');
 
 /** Integers also accepted as numeric strings, as card forms often send them. */
-const integerLike = (min: number, max: number) =>
-  z.union([z.number(), z.string().regex(/^\d{1,4}$/, 'must be a number').transform(Number)]).pipe(z.number().int().min(min).max(max));
+const integerLike = (min: number, max: number) => {
+  const integer = z.number().int().min(min).max(max);
+  return z.union([integer, z.string().regex(/^\d{1,4}$/, 'must be a number').transform(Number).pipe(integer)]);
+};
 
 // A card number: 12-19 digits, spaces or dashes between groups, Luhn-valid. Messages never echo it.
 const cardNumber = z
   .string({ error: 'must be a string of digits' })
-  .max(32, 'must be 12-19 digits')
+  .regex(/^\d(?:[ -]?\d){11,18}$/, 'must be 12-19 digits, optionally grouped by single spaces or dashes')
   .transform((value, ctx) => {
-    const digits = normalizePan(value);
-    if (!digits || digits.length < 12 || digits.length > 19) {
-      ctx.addIssue({ code: 'custom', message: 'must be 12-19 digits' });
-      return z.NEVER;
-    }
+    const digits = normalizePan(value)!;
     if (!luhnValid(digits)) {
       ctx.addIssue({ code: 'custom', message: 'is not a valid card number' });
       return z.NEVER;

@@ -1,0 +1,188 @@
+/**
+ * The vault pipeline against real pieces in this process: the job store on DynamoDB (dynalite), the
+ * Hyperswitch client over HTTP to the simulator, keys through the local Secrets Manager. Crashes are
+ * injected by wrapping the real store.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { encryptJson, type DataKeys } from '../../../../lib/crypto';
+import {
+  DEFAULT_MAX_CHARGE_AMOUNT,
+  DynamoDbJobStore,
+  RetryLaterError,
+  runVaultJob,
+  sealVaultJob,
+  vaultRequestSchema,
+  type JobStore,
+  type PipelineDeps,
+  type VaultJobMessage,
+} from '../../../../lib/jobs';
+import { startJobsTable } from '../../../helpers/dynamo';
+import { startHyperswitchStack, type HyperswitchStack } from '../../../helpers/hyperswitch';
+import { validCheckout } from '../../../fixtures/checkouts';
+
+const keys: DataKeys = { current_key_id: 'k1', keys: { k1: randomBytes(32).toString('base64') }, hmac_key: randomBytes(32).toString('base64') };
+
+let hyperswitch: HyperswitchStack;
+let table: Awaited<ReturnType<typeof startJobsTable>>;
+let store: DynamoDbJobStore;
+
+beforeAll(async () => {
+  [hyperswitch, table] = await Promise.all([startHyperswitchStack({ timeoutMs: 500 }), startJobsTable()]);
+  store = new DynamoDbJobStore(table.tableName, table.client);
+});
+afterAll(async () => Promise.all([hyperswitch.close(), table.close()]));
+beforeEach(() => hyperswitch.simulator.reset());
+
+function deps(overrides: Partial<PipelineDeps> = {}): PipelineDeps {
+  return { store, vault: hyperswitch.vault, payments: hyperswitch.payments, dataKeys: async () => keys, log: hyperswitch.log, leaseMs: 5_000, ...overrides };
+}
+
+function job(body: Record<string, unknown> = {}): VaultJobMessage {
+  const request = vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT).parse({ ...validCheckout(), ...body });
+  return sealVaultJob(`job-${randomUUID()}`, request, keys).message;
+}
+
+const inspect = () => hyperswitch.simulator.inspect();
+
+/** The real store, made to fail once at the named point. */
+function crashingStore(at: { method: 'checkpoint'; step: string } | { method: 'finish' }): JobStore {
+  let crashed = false;
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== at.method || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const hit = at.method === 'finish' || args[2] === (at as { step: string }).step;
+        if (hit && !crashed) {
+          crashed = true;
+          throw new Error(`injected crash before ${String(property)}`);
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+describe('runVaultJob', () => {
+  it('vaults a card: customer, then payment method, each checkpointed', async () => {
+    const message = job();
+    await expect(runVaultJob(message, deps())).resolves.toEqual({ status: 'succeeded', duplicate: false });
+    const record = await store.get(message.job_id);
+    expect(record).toMatchObject({
+      status: 'succeeded',
+      source: 'queue',
+      card: { brand: 'Visa', last4: '4242' },
+      attempts: 1,
+      steps: {
+        customer: { status: 'succeeded', customer_id: expect.stringMatching(/_cus_/) },
+        payment_method: { status: 'succeeded', payment_method_id: expect.stringMatching(/_pm_/), psp_token: 'not_requested', network_token: 'not_requested' },
+        payment: { status: 'not_requested' },
+      },
+    });
+    expect(record?.lease_owner).toBeUndefined();
+    expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 0 });
+  });
+
+  it('charges the vaulted card with the payment key when the job carries a charge', async () => {
+    const message = job({ charge: { amount: 6540, currency: 'USD' }, tokenization: { psp: true, network: true } });
+    await runVaultJob(message, deps());
+    const record = await store.get(message.job_id);
+    expect(record?.steps).toMatchObject({
+      payment_method: { psp_token: 'active', network_token: 'active' },
+      payment: { status: 'succeeded', payment_status: 'succeeded', payment_id: expect.stringMatching(/_pay_/) },
+    });
+    expect(inspect().requests['POST /v2/payments']?.by_key).toEqual({ payment: 1 });
+  });
+
+  it('uses an existing customer, and fails the job when that customer does not exist', async () => {
+    const customer = await hyperswitch.vault.createCustomer({ name: 'Jane Doe', email: 'jane@example.com' });
+    const existing = job({ customer: { customer_id: customer.id } });
+    await runVaultJob(existing, deps());
+    expect((await store.get(existing.job_id))?.steps.customer).toEqual({ status: 'skipped', customer_id: customer.id });
+    expect(inspect().customers).toBe(1);
+
+    const missing = job({ customer: { customer_id: '12345_cus_00000000000000000000000000000000' } });
+    await expect(runVaultJob(missing, deps())).resolves.toEqual({ status: 'failed', duplicate: false });
+    expect((await store.get(missing.job_id))?.error).toEqual({ code: 'customer_not_found', message: expect.any(String), retryable: false });
+  });
+
+  it('ends a declined charge failed with the decline reason, keeping the saved card', async () => {
+    const message = job({ card: { ...validCheckout().card, number: '4000000000000002' }, charge: { amount: 100, currency: 'EUR' } });
+    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'failed' });
+    const record = await store.get(message.job_id);
+    expect(record?.error).toEqual({ code: 'payment_declined', message: 'The charge was declined: Your card was declined. (card_declined)', retryable: false });
+    expect(record?.steps.payment_method.payment_method_id).toBeDefined();
+    expect(record?.steps.payment).toMatchObject({ status: 'failed', payment_status: 'failed' });
+  });
+
+  it('does nothing for a job that already ended', async () => {
+    const message = job({ charge: { amount: 100, currency: 'USD' } });
+    await runVaultJob(message, deps());
+    await expect(runVaultJob(message, deps())).resolves.toEqual({ status: 'succeeded', duplicate: true });
+    expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
+  });
+
+  it('resumes after a transient failure without creating the customer again', async () => {
+    const message = job();
+    hyperswitch.simulator.faults.enqueue([{ kind: 'server_error', route: 'POST /v2/payment-methods' }]);
+    await expect(runVaultJob(message, deps())).rejects.toBeInstanceOf(RetryLaterError);
+    const halfDone = await store.get(message.job_id);
+    expect(halfDone).toMatchObject({ status: 'processing', steps: { customer: { status: 'succeeded' }, payment_method: { status: 'pending' } } });
+    expect(halfDone?.lease_owner).toBeUndefined();
+
+    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    expect(inspect().requests['POST /v2/customers']?.total).toBe(1);
+    expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
+    expect((await store.get(message.job_id))?.attempts).toBe(2);
+  });
+
+  it('recovers a customer created just before a crash (no checkpoint) by its reference, not by creating another', async () => {
+    const message = job();
+    await expect(runVaultJob(message, deps({ store: crashingStore({ method: 'checkpoint', step: 'customer' }) }))).rejects.toBeInstanceOf(RetryLaterError);
+    expect(inspect().customers).toBe(1);
+    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
+    expect(inspect().requests['POST /v2/customers']?.by_status).toEqual({ 200: 1, 400: 1 });
+  });
+
+  it('finds a charge that Hyperswitch made before failing, instead of charging twice', async () => {
+    const message = job({ charge: { amount: 2500, currency: 'GBP' } });
+    hyperswitch.simulator.faults.enqueue([{ kind: 'act_then_fail', route: 'POST /v2/payments' }]);
+    await expect(runVaultJob(message, deps())).rejects.toBeInstanceOf(RetryLaterError);
+    expect(inspect().payments).toBe(1);
+    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    expect(inspect().payments).toBe(1);
+    expect((await store.get(message.job_id))?.steps.payment).toMatchObject({ status: 'succeeded', payment_status: 'succeeded' });
+  });
+
+  it('lets only one of two concurrent deliveries run the job', async () => {
+    const message = job({ charge: { amount: 100, currency: 'USD' } });
+    hyperswitch.simulator.faults.configure({ latencyMs: 30 });
+    const results = await Promise.allSettled([runVaultJob(message, deps()), runVaultJob(message, deps())]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(RetryLaterError);
+    expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
+  });
+
+  it('ends a job whose card envelope was tampered with, without calling Hyperswitch', async () => {
+    const message = job();
+    const tampered = { ...message, card: encryptJson(keys, { number: '4242424242424242' }, 'another-job-id') };
+    await expect(runVaultJob(tampered, deps())).resolves.toEqual({ status: 'failed', duplicate: false });
+    expect((await store.get(message.job_id))?.error?.code).toBe('card_decryption_failed');
+    expect(inspect().requests).toEqual({});
+  });
+
+  it('leaves a job to redelivery when the card keys cannot be read', async () => {
+    const message = job();
+    const unavailable = deps({ dataKeys: async () => Promise.reject(new Error('Secrets Manager unreachable')) });
+    await expect(runVaultJob(message, unavailable)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await store.get(message.job_id)).toBeUndefined();
+  });
+
+  it('never stores the card number or the CVC', async () => {
+    const message = job({ charge: { amount: 100, currency: 'USD' } });
+    await runVaultJob(message, deps());
+    const stored = JSON.stringify(await store.get(message.job_id));
+    expect(stored).not.toMatch(/4242424242424242|"cvc"|"123"/);
+  });
+});
