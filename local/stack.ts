@@ -157,7 +157,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     secretsManager.put(env.CARD_KEYS_SECRET_ID!, JSON.stringify(LOCAL_CARD_KEYS));
     secretsManager.put(env.HYPERSWITCH_VAULT_SECRET_ID!, JSON.stringify({ api_key: vault.apiKey, profile_id: vault.profileId, base_url: hyperswitchUrl }));
     secretsManager.put(env.HYPERSWITCH_PAYMENT_SECRET_ID!, JSON.stringify({ api_key: payment.apiKey, profile_id: payment.profileId, base_url: hyperswitchUrl }));
-    Object.assign(process.env, env, { JOB_LEASE_SECONDS: String(options.jobLeaseSeconds), HYPERSWITCH_BASE_URL: hyperswitchUrl });
+    // serverless.yml's values, unless the shell sets a variable itself (e.g. HYPERSWITCH_TIMEOUT_MS=2000 npm start).
+    for (const [name, value] of Object.entries(env)) process.env[name] ??= value;
+    Object.assign(process.env, { JOB_LEASE_SECONDS: String(options.jobLeaseSeconds), HYPERSWITCH_BASE_URL: hyperswitchUrl });
 
     const routes = [];
     const sqsClient = new SQSClient({ region: REGION, endpoint: sqsUrl });

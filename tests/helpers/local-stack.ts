@@ -1,0 +1,167 @@
+/**
+ * `npm start` as a newcomer runs it — the real local stack in its own process — on free ports, for
+ * integration tests. Everything the stack prints is kept, so tests can scan it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { JobRecord } from '../../lib/jobs';
+import type { FaultConfigInput, ScriptedFault } from '../../local/hyperswitch-sim/faults';
+import type { Inspection } from '../../local/hyperswitch-sim/server';
+
+const ROOT = join(__dirname, '../..');
+const credentials = { accessKeyId: 'local-fake-access-key', secretAccessKey: 'local-fake-secret-key' };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StackProcess {
+  api: string;
+  hyperswitch: string;
+  /** What the stack printed at start-up (its banner, with a copy-paste example using a test card). */
+  banner: string;
+  queueUrl: string;
+  tableName: string;
+  /** The AWS_* variables that point an AWS SDK (or `serverless invoke local`) at this stack. */
+  awsEnv: Record<string, string>;
+  sqs: SQSClient;
+  /** Everything the stack printed after its banner: the logs of the functions and of the stack. */
+  output(): string;
+  request(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: any; text: string }>;
+  inspect(): Promise<Inspection>;
+  faults(config: FaultConfigInput): Promise<void>;
+  script(faults: ScriptedFault[]): Promise<void>;
+  jobs(): Promise<JobRecord[]>;
+  job(jobId: string): Promise<JobRecord | undefined>;
+  sendRaw(body: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStackProcess(env: Record<string, string> = {}): Promise<StackProcess> {
+  const ports = {
+    PORT: await freePort(),
+    LOCAL_SQS_PORT: await freePort(),
+    LOCAL_DYNAMODB_PORT: await freePort(),
+    LOCAL_SECRETS_MANAGER_PORT: await freePort(),
+    HYPERSWITCH_SIM_PORT: await freePort(),
+  };
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      LOCAL_VISIBILITY_TIMEOUT_SECONDS: '2',
+      LOCAL_JOB_LEASE_SECONDS: '1',
+      HYPERSWITCH_TIMEOUT_MS: '1500',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+  const api = `http://127.0.0.1:${ports.PORT}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`The local stack exited with ${child.exitCode}:\n${output}`);
+    const ok = await fetch(`${api}/health`).then((r) => r.ok, () => false);
+    if (ok && output.includes('X-Client-Secret: <client_secret>')) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`The local stack did not become healthy:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+
+  const bannerEnd = output.indexOf('\n', output.indexOf('X-Client-Secret: <client_secret>')) + 1;
+  const banner = output.slice(0, bannerEnd);
+  const region = 'us-east-1';
+  const sqs = new SQSClient({ region, endpoint: `http://127.0.0.1:${ports.LOCAL_SQS_PORT}`, credentials });
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpoint: `http://127.0.0.1:${ports.LOCAL_DYNAMODB_PORT}`, credentials }));
+  const hyperswitch = `http://127.0.0.1:${ports.HYPERSWITCH_SIM_PORT}`;
+  const queueUrl = `http://127.0.0.1:${ports.LOCAL_SQS_PORT}/000000000000/s2s-vault-local-vault-jobs`;
+  const tableName = 's2s-vault-local-jobs';
+  const control = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${hyperswitch}${path}`, { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    if (!response.ok) throw new Error(`simulator ${path}: ${response.status} ${await response.text()}`);
+  };
+  const jobs = async () => {
+    const items: JobRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+      items.push(...((page.Items ?? []) as JobRecord[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  };
+
+  return {
+    api,
+    hyperswitch,
+    banner,
+    awsEnv: {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${ports.LOCAL_SQS_PORT}`,
+      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${ports.LOCAL_DYNAMODB_PORT}`,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${ports.LOCAL_SECRETS_MANAGER_PORT}`,
+    },
+    queueUrl,
+    tableName,
+    sqs,
+    output: () => output.slice(bannerEnd),
+    async request(path, init) {
+      const response = await fetch(`${api}${path}`, init);
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      return { status: response.status, headers: response.headers, body, text };
+    },
+    inspect: async () => (await fetch(`${hyperswitch}/__sim/inspect`)).json() as Promise<Inspection>,
+    faults: (config) => control('PUT', '/__sim/faults', config),
+    script: (faults) => control('POST', '/__sim/faults/script', faults),
+    jobs,
+    job: async (jobId) => (await jobs()).find((job) => job.job_id === jobId),
+    async sendRaw(body) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+    },
+    async stop() {
+      sqs.destroy();
+      dynamo.destroy();
+      child.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) throw new Error(`The local stack stopped with ${code}:\n${output.slice(-2000)}`);
+    },
+  };
+}
+
+/** Polls until the check passes (or fails with the last value seen). */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!check(value)) {
+    if (Date.now() > deadline) throw new Error(`Timed out; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
