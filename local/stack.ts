@@ -42,7 +42,10 @@ export interface LocalStackOptions {
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv, log: LocalStackOptions['log']): LocalStackOptions {
   const port = (name: string, fallback: number) => (env[name] === undefined ? fallback : Number(env[name]));
-  const real = env.HYPERSWITCH_BASE_URL && env.HYPERSWITCH_VAULT_API_KEY && env.HYPERSWITCH_PAYMENT_API_KEY;
+  const realHyperswitch = ['HYPERSWITCH_VAULT_API_KEY', 'HYPERSWITCH_VAULT_PROFILE_ID', 'HYPERSWITCH_PAYMENT_API_KEY', 'HYPERSWITCH_PAYMENT_PROFILE_ID'];
+  const real = Boolean(env.HYPERSWITCH_BASE_URL);
+  const missing = realHyperswitch.filter((name) => !env[name]);
+  if (real && missing.length > 0) throw new Error(`HYPERSWITCH_BASE_URL is set, so a real Hyperswitch is used: also set ${missing.join(', ')}`);
   return {
     httpPort: port('PORT', 3000),
     sqsPort: port('LOCAL_SQS_PORT', 9324),
@@ -54,8 +57,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: LocalStackOptions['l
     hyperswitch: real
       ? {
           baseUrl: env.HYPERSWITCH_BASE_URL!,
-          vault: { apiKey: env.HYPERSWITCH_VAULT_API_KEY!, profileId: env.HYPERSWITCH_VAULT_PROFILE_ID ?? '' },
-          payment: { apiKey: env.HYPERSWITCH_PAYMENT_API_KEY!, profileId: env.HYPERSWITCH_PAYMENT_PROFILE_ID ?? '' },
+          vault: { apiKey: env.HYPERSWITCH_VAULT_API_KEY!, profileId: env.HYPERSWITCH_VAULT_PROFILE_ID! },
+          payment: { apiKey: env.HYPERSWITCH_PAYMENT_API_KEY!, profileId: env.HYPERSWITCH_PAYMENT_PROFILE_ID! },
         }
       : undefined,
     log,
