@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Command-line entry points talk to a person on stdout.
-    files: ['local/**/main.ts', 'local/start.ts', 'scripts/**'],
+    files: ['local/**/main.ts', 'local/start.ts', 'local/process.ts', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,7 +1,8 @@
 /** `npm start`: the local stack, with what runs where and a request to try. Ctrl-C stops it. */
+import { runUntilSignalled } from './process';
 import { optionsFromEnv, startLocalStack } from './stack';
 
-async function main(): Promise<void> {
+runUntilSignalled('local stack', async () => {
   const log = (line: Record<string, unknown>) => console.log(JSON.stringify({ component: 'local-stack', ...line }));
   const stack = await startLocalStack(optionsFromEnv(process.env, log));
   const { urls } = stack;
@@ -23,18 +24,5 @@ Try it:
   }'
   curl -s ${urls.api}/jobs/<job_id> -H 'X-Client-Secret: <client_secret>'
 `);
-  let stopping = false;
-  const shutdown = () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('Stopping the local stack…');
-    stack.stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error('The local stack failed to start:', error instanceof Error ? error.message : error);
-  process.exit(1);
+  return stack;
 });
