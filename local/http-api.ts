@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { LocalFunction } from './lambda';
+import type { CorsConfig } from './serverless-config';
 
 export interface HttpRoute {
   method: string;
@@ -74,12 +75,36 @@ function toEvent(req: IncomingMessage, url: URL, route: ReturnType<typeof compil
   };
 }
 
-export function createHttpApi(routes: HttpRoute[], log: (line: Record<string, unknown>) => void): Server {
+/**
+ * API Gateway's CORS handling for an HTTP API with `cors` configured: it answers preflight requests
+ * itself and adds the allow-origin header to responses for allowed origins; other origins get none.
+ */
+function corsHeaders(cors: CorsConfig | undefined, origin: string | undefined, preflight: boolean): Record<string, string> {
+  if (!cors || !origin || !cors.allowedOrigins.includes(origin)) return {};
+  return {
+    'Access-Control-Allow-Origin': origin,
+    Vary: 'Origin',
+    ...(preflight
+      ? {
+          'Access-Control-Allow-Methods': cors.allowedMethods.join(','),
+          'Access-Control-Allow-Headers': cors.allowedHeaders.join(','),
+          ...(cors.maxAge === undefined ? {} : { 'Access-Control-Max-Age': String(cors.maxAge) }),
+        }
+      : {}),
+  };
+}
+
+export function createHttpApi(routes: HttpRoute[], log: (line: Record<string, unknown>) => void, cors?: CorsConfig): Server {
   const compiled = routes.map(compile);
   return createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = req.method ?? 'GET';
+      const origin = req.headers.origin;
+      if (cors && method === 'OPTIONS' && req.headers['access-control-request-method']) {
+        res.writeHead(204, corsHeaders(cors, origin, true));
+        return void res.end();
+      }
       let params: Record<string, string> = {};
       const route = compiled.find((candidate) => {
         if (candidate.method !== method) return false;
@@ -89,7 +114,7 @@ export function createHttpApi(routes: HttpRoute[], log: (line: Record<string, un
         return true;
       });
       const send = (status: number, body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }) => {
-        res.writeHead(status, headers);
+        res.writeHead(status, { ...headers, ...corsHeaders(cors, origin, false) });
         res.end(body);
       };
       // API Gateway's own answers, before any function runs.

@@ -43,7 +43,22 @@ const queueResource = z.object({
 
 const configSchema = z.object({
   service: z.string(),
-  provider: z.object({ timeout: z.number().default(6), environment: z.record(z.string(), z.string()).default({}) }),
+  provider: z.object({
+    timeout: z.number().default(6),
+    environment: z.record(z.string(), z.string()).default({}),
+    httpApi: z
+      .object({
+        cors: z
+          .object({
+            allowedOrigins: z.array(z.string()).default([]),
+            allowedHeaders: z.array(z.string()).default([]),
+            allowedMethods: z.array(z.string()).default([]),
+            maxAge: z.number().optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+  }),
   functions: z.record(z.string(), functionSchema),
   resources: z.object({ Resources: z.record(z.string(), z.object({ Type: z.string(), Properties: z.record(z.string(), z.unknown()) })) }),
 });
@@ -51,8 +66,11 @@ const configSchema = z.object({
 export type FunctionConfig = z.infer<typeof functionSchema> & { name: string; timeoutSeconds: number };
 export type QueueConfig = z.infer<typeof queueResource>['Properties'] & { logicalId: string };
 
+export type CorsConfig = NonNullable<NonNullable<z.infer<typeof configSchema>['provider']['httpApi']>['cors']>;
+
 export interface ServerlessConfig {
   service: string;
+  cors?: CorsConfig;
   environment: Record<string, string>;
   functions: FunctionConfig[];
   queues: QueueConfig[];
@@ -74,6 +92,7 @@ export async function loadServerlessConfig(stage: string, env: NodeJS.ProcessEnv
   const table = Object.values(resources).find((resource) => resource.Type === 'AWS::DynamoDB::Table');
   return {
     service: config.service,
+    cors: config.provider.httpApi?.cors,
     environment: config.provider.environment,
     functions: Object.entries(config.functions).map(([name, fn]) => ({ ...fn, name, timeoutSeconds: fn.timeout ?? config.provider.timeout })),
     queues,

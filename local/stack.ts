@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
+import { hashApiKey } from '../lib/auth';
 import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator } from './hyperswitch-sim/server';
 import { createHttpApi, listen } from './http-api';
 import { loadFunction } from './lambda';
@@ -17,6 +18,13 @@ import { SqsPoller } from './sqs-poller';
 
 const STAGE = 'local';
 const REGION = 'us-east-1';
+
+/** Clearly fake local merchant API keys; override with S2S_VAULT_SERVER_KEY / S2S_VAULT_PUBLISHABLE_KEY. */
+export const LOCAL_API_KEYS = {
+  server: 'sk_test_local_fake_server_key_0001',
+  publishable: 'pk_test_local_fake_publishable_key_0001',
+};
+const LOCAL_API_KEY_HMAC = Buffer.from('s2s-vault-local-fake-api-hmac-01').toString('base64');
 
 /** Clearly fake local keys (32 bytes each), so that sample events sealed with them open locally. */
 export const LOCAL_CARD_KEYS = {
@@ -31,6 +39,7 @@ export interface LocalStackOptions {
   dynamoDbPort: number;
   secretsManagerPort: number;
   simulatorPort: number;
+  apiKeys: { server: string; publishable: string };
   /** Shorter than in AWS (180 s) so that a retried job comes back in seconds. */
   visibilityTimeoutSeconds: number;
   /** Below the visibility timeout, as in AWS. */
@@ -52,6 +61,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: LocalStackOptions['l
     dynamoDbPort: port('LOCAL_DYNAMODB_PORT', 8000),
     secretsManagerPort: port('LOCAL_SECRETS_MANAGER_PORT', 4584),
     simulatorPort: port('HYPERSWITCH_SIM_PORT', SIM_DEFAULTS.port),
+    apiKeys: { server: env.S2S_VAULT_SERVER_KEY ?? LOCAL_API_KEYS.server, publishable: env.S2S_VAULT_PUBLISHABLE_KEY ?? LOCAL_API_KEYS.publishable },
     visibilityTimeoutSeconds: port('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 12),
     jobLeaseSeconds: port('LOCAL_JOB_LEASE_SECONDS', 10),
     hyperswitch: real
@@ -158,6 +168,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const vault = options.hyperswitch?.vault ?? { apiKey: SIM_DEFAULTS.vaultApiKey, profileId: SIM_DEFAULTS.profileId };
     const payment = options.hyperswitch?.payment ?? { apiKey: SIM_DEFAULTS.paymentApiKey, profileId: SIM_DEFAULTS.profileId };
     secretsManager.put(env.CARD_KEYS_SECRET_ID!, JSON.stringify(LOCAL_CARD_KEYS));
+    secretsManager.put(
+      env.MERCHANT_KEYS_SECRET_ID!,
+      JSON.stringify({
+        hmac_key: LOCAL_API_KEY_HMAC,
+        server_key_hashes: [hashApiKey(LOCAL_API_KEY_HMAC, options.apiKeys.server)],
+        publishable_key_hashes: [hashApiKey(LOCAL_API_KEY_HMAC, options.apiKeys.publishable)],
+      }),
+    );
     secretsManager.put(env.HYPERSWITCH_VAULT_SECRET_ID!, JSON.stringify({ api_key: vault.apiKey, profile_id: vault.profileId, base_url: hyperswitchUrl }));
     secretsManager.put(env.HYPERSWITCH_PAYMENT_SECRET_ID!, JSON.stringify({ api_key: payment.apiKey, profile_id: payment.profileId, base_url: hyperswitchUrl }));
     // serverless.yml's values, unless the shell sets a variable itself (e.g. HYPERSWITCH_TIMEOUT_MS=2000 npm start).
@@ -189,7 +207,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     // The API listens last: once it answers /health, everything behind it is ready.
-    const api = createHttpApi(routes, log);
+    const api = createHttpApi(routes, log, config.cors);
     const apiUrl = await listen(api, options.httpPort);
     stoppers.push(async () => {
       api.closeAllConnections();

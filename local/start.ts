@@ -4,19 +4,22 @@ import { optionsFromEnv, startLocalStack } from './stack';
 
 runUntilSignalled('local stack', async () => {
   const log = (line: Record<string, unknown>) => console.log(JSON.stringify({ component: 'local-stack', ...line }));
-  const stack = await startLocalStack(optionsFromEnv(process.env, log));
+  const options = optionsFromEnv(process.env, log);
+  const stack = await startLocalStack(options);
   const { urls } = stack;
   const simulated = stack.simulator ? 'simulator' : 'real Hyperswitch';
+  const { server, publishable } = options.apiKeys;
   console.log(`
 s2s-vault local stack is up
-  HTTP API            ${urls.api}   (POST /checkouts, GET /jobs/{job_id}, GET /health)
+  HTTP API            ${urls.api}   (OpenAPI: ${urls.api}/openapi.json)
   Hyperswitch         ${urls.hyperswitch}   (${simulated}${stack.simulator ? `; inspect: ${urls.hyperswitch}/__sim/inspect` : ''})
   SQS (fauxqs)        ${urls.sqs}   queues: ${Object.keys(stack.queueUrls).join(', ')}
   DynamoDB (dynalite) ${urls.dynamoDb}   table: ${stack.tableName}
   Secrets Manager     ${urls.secretsManager}   (fake local secrets)
+  API keys (fake)     server ${server} · publishable ${publishable}
 
 Try it:
-  curl -s ${urls.api}/checkouts -H 'Content-Type: application/json' -d '{
+  curl -s ${urls.api}/checkouts -H 'Authorization: Bearer ${publishable}' -H 'Content-Type: application/json' -d '{
     "customer": {"name": "Jane Doe", "email": "jane@example.com"},
     "card": {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2030, "cvc": "123", "holder_name": "Jane Doe"},
     "tokenization": {"network": true},

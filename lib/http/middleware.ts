@@ -6,6 +6,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from 'zod';
+import { authenticate, type MerchantKeys, type Principal, type Scope } from '../auth';
 import { redactPans } from '../card';
 import { S2SVaultError, ValidationError } from '../errors';
 import type { Log } from '../log';
@@ -23,11 +24,15 @@ export function header(event: Pick<APIGatewayProxyEventV2, 'headers'>, name: str
   return undefined;
 }
 
-/** Requires a JSON body of at most `maxBytes` and parses it: 415, 413 or 400 `invalid_json` otherwise. */
-export function jsonBody(maxBytes: number): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+/**
+ * Requires a JSON body of at most `maxBytes` and parses it: 415, 413 or 400 `invalid_json` otherwise.
+ * With `methods`, only requests of those methods carry a body.
+ */
+export function jsonBody(maxBytes: number, { methods }: { methods?: string[] } = {}): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
   return {
     before: (request) => {
       const { event } = request;
+      if (methods && !methods.includes(event.requestContext.http.method)) return;
       const contentType = header(event, 'content-type') ?? '';
       if (!/^application\/json\s*(;|$)/i.test(contentType)) {
         throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
@@ -91,6 +96,20 @@ export function errorResponses(log: Log): middy.MiddlewareObj<APIGatewayProxyEve
         { error: { code, message: status === 503 ? 'The service is temporarily unavailable; retry later' : 'Internal error', retryable: status === 503, request_id: requestId } },
         status === 503 ? { 'Retry-After': '1' } : {},
       );
+    },
+  };
+}
+
+/** The event after `authorized`: who is calling. */
+export type AuthorizedEvent<T = unknown> = ParsedEvent<T> & { principal: Principal };
+
+/** Authenticates the caller for a route that accepts `scopes` (401 / 403 otherwise). */
+export function authorized(scopes: readonly Scope[], merchantKeys: () => Promise<MerchantKeys>): middy.MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
+  return {
+    before: async (request) => {
+      const { event } = request;
+      const principal = authenticate(await merchantKeys(), { authorization: header(event, 'authorization'), clientSecret: header(event, 'x-client-secret') }, scopes);
+      (event as unknown as { principal: Principal }).principal = principal;
     },
   };
 }

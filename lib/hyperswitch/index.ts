@@ -1,4 +1,4 @@
-import type { HyperswitchEnv } from '../config';
+import type { HyperswitchEnv, VaultApiEnv } from '../config';
 import type { Log } from '../log';
 import { hyperswitchCredentialsSchema, typedSecret, type SecretSource } from '../secrets';
 import { PaymentsClient, VaultClient } from './client';
@@ -11,17 +11,26 @@ export type * from './schemas';
 export { HyperswitchTransport, type Credentials } from './transport';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 
-/**
- * The two clients over one connection pool. Each reads its own secret: the vault key can only reach
- * customers and payment methods, the payment key only payments.
- */
-export function createHyperswitchClients(env: HyperswitchEnv, secrets: SecretSource, log: Log) {
-  const transport = new HyperswitchTransport({
+function transportFor(env: VaultApiEnv, log: Log): HyperswitchTransport {
+  return new HyperswitchTransport({
     baseUrl: env.HYPERSWITCH_BASE_URL,
     timeoutMs: env.HYPERSWITCH_TIMEOUT_MS,
     retry: { ...DEFAULT_RETRY_POLICY, maxRetries: env.HYPERSWITCH_MAX_RETRIES },
     log,
   });
+}
+
+/** The vault client alone, for functions that must never hold the payment key. */
+export function createVaultClient(env: VaultApiEnv, secrets: SecretSource, log: Log): VaultClient {
+  return new VaultClient(transportFor(env, log), typedSecret(secrets, env.HYPERSWITCH_VAULT_SECRET_ID, hyperswitchCredentialsSchema));
+}
+
+/**
+ * The two clients over one connection pool. Each reads its own secret: the vault key can only reach
+ * customers and payment methods, the payment key only payments.
+ */
+export function createHyperswitchClients(env: HyperswitchEnv, secrets: SecretSource, log: Log) {
+  const transport = transportFor(env, log);
   return {
     vault: new VaultClient(transport, typedSecret(secrets, env.HYPERSWITCH_VAULT_SECRET_ID, hyperswitchCredentialsSchema)),
     payments: new PaymentsClient(transport, typedSecret(secrets, env.HYPERSWITCH_PAYMENT_SECRET_ID, hyperswitchCredentialsSchema)),

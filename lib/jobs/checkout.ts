@@ -4,7 +4,8 @@ import { HttpError } from '../http/errors';
 import type { Log } from '../log';
 import type { JobQueue } from './queue';
 import { newJobRecord } from './record';
-import type { VaultRequest } from './schemas';
+import type * as z from 'zod';
+import { chargeSchema, hyperswitchIdSchema, VAULT_JOB_SCHEMA, type ChargeJobMessage, type JobRecord, type VaultJobMessage, type VaultRequest } from './schemas';
 import { sealVaultJob } from './seal';
 import type { JobStore } from './store';
 
@@ -37,35 +38,54 @@ export function clientSecretMatches(keys: DataKeys, secret: string, storedHash: 
 }
 
 /**
- * Accepts a checkout: seals the card, records the job `queued`, sends one `vault-job/v1` message.
- * If the send fails the job is marked `failed` (never left `queued`) and the client gets a 503 it can
- * retry.
+ * Records a job `queued` and sends its one message. If the send fails the job is marked `failed`
+ * (never left `queued`) and the client gets a 503 it can retry.
  */
+async function enqueue(record: JobRecord, message: VaultJobMessage, deps: Pick<CheckoutDeps, 'store' | 'queue' | 'log'>): Promise<void> {
+  const jobId = record.job_id;
+  await deps.store.create(record);
+  try {
+    await deps.queue.send(message);
+  } catch (error) {
+    deps.log.error('Could not enqueue the job', { jobId, error: error instanceof Error ? error.name : 'unknown' });
+    await deps.store
+      .failUnlessFinished(jobId, { code: 'enqueue_failed', message: 'The job could not be queued; submit it again', retryable: true })
+      .catch((markError: unknown) => deps.log.error('Could not mark the job failed', { jobId, error: markError instanceof Error ? markError.name : 'unknown' }));
+    throw new HttpError(503, 'queue_unavailable', 'The job could not be queued; retry later', { retryable: true, cause: error });
+  }
+}
+
+/** Accepts a checkout: seals the card, records the job, enqueues it. */
 export async function acceptCheckout(request: VaultRequest, deps: CheckoutDeps): Promise<CheckoutAccepted> {
   const keys = await deps.dataKeys();
   const jobId = newJobId();
   const clientSecret = newClientSecret(jobId);
   const { message, card } = sealVaultJob(jobId, request, keys, deps.defaultIssuingCountry);
-  await deps.store.create(
-    newJobRecord({
-      jobId,
-      source: 'checkout',
-      card,
-      charge: request.charge ? { amount: request.charge.amount, currency: request.charge.currency } : undefined,
-      existingCustomer: 'customer_id' in request.customer,
-      tokenization: request.tokenization,
-      clientSecretHash: keyedHash(keys, clientSecret),
-    }),
-  );
-  try {
-    await deps.queue.send(message);
-  } catch (error) {
-    deps.log.error('Could not enqueue the vault job', { jobId, error: error instanceof Error ? error.name : 'unknown' });
-    await deps.store
-      .failUnlessFinished(jobId, { code: 'enqueue_failed', message: 'The job could not be queued; submit the checkout again', retryable: true })
-      .catch((markError: unknown) => deps.log.error('Could not mark the job failed', { jobId, error: markError instanceof Error ? markError.name : 'unknown' }));
-    throw new HttpError(503, 'queue_unavailable', 'The checkout could not be queued; retry later', { retryable: true, cause: error });
-  }
+  const record = newJobRecord({
+    jobId,
+    source: 'checkout',
+    card,
+    charge: request.charge ? { amount: request.charge.amount, currency: request.charge.currency } : undefined,
+    existingCustomer: 'customer_id' in request.customer,
+    tokenization: request.tokenization,
+    clientSecretHash: keyedHash(keys, clientSecret),
+  });
+  await enqueue(record, message, deps);
   deps.log.info('Checkout accepted', { jobId, charge: Boolean(request.charge), brand: card.brand });
   return { job_id: jobId, client_secret: clientSecret, status_url: `/jobs/${jobId}` };
+}
+
+/** `POST /charges`: charge a saved payment method, later, without card data. */
+export const chargeRequestSchema = (maxAmount: number) =>
+  chargeSchema(maxAmount).extend({ customer_id: hyperswitchIdSchema, payment_method_id: hyperswitchIdSchema });
+export type ChargeRequest = z.infer<ReturnType<typeof chargeRequestSchema>>;
+
+export async function acceptCharge(request: ChargeRequest, deps: Pick<CheckoutDeps, 'store' | 'queue' | 'log'>): Promise<{ job_id: string; status_url: string }> {
+  const jobId = newJobId();
+  const { customer_id: customerId, payment_method_id: paymentMethodId, ...charge } = request;
+  const message: ChargeJobMessage = { schema: VAULT_JOB_SCHEMA, job_id: jobId, customer: { customer_id: customerId }, payment_method_id: paymentMethodId, charge };
+  const record = newJobRecord({ jobId, source: 'charges', charge: { amount: charge.amount, currency: charge.currency }, existingCustomer: true, savedPaymentMethodId: paymentMethodId });
+  await enqueue(record, message, deps);
+  deps.log.info('Charge accepted', { jobId });
+  return { job_id: jobId, status_url: `/jobs/${jobId}` };
 }

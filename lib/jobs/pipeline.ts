@@ -20,7 +20,7 @@ import type { Payment, PaymentMethod } from '../hyperswitch/schemas';
 import type { Log } from '../log';
 import { newJobRecord } from './record';
 import { customerReference, paymentReference } from './references';
-import { sealedCardSchema, type JobError, type JobRecord, type JobSteps, type SealedCard, type TokenStatus, type VaultJobMessage } from './schemas';
+import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type JobSteps, type SealedCard, type TokenStatus, type VaultJobMessage } from './schemas';
 import type { JobStore } from './store';
 
 export interface PipelineDeps {
@@ -66,7 +66,7 @@ function jobFault(error: unknown): JobError | undefined {
   return undefined;
 }
 
-function openCard(keys: DataKeys, message: VaultJobMessage): SealedCard {
+function openCard(keys: DataKeys, message: CardJobMessage): SealedCard {
   const parsed = sealedCardSchema.safeParse(decryptJson(keys, message.card, message.job_id));
   if (!parsed.success) throw new JobFailure('invalid_card_payload', 'The encrypted card does not hold a valid card');
   return parsed.data;
@@ -88,15 +88,17 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
   const clock = deps.clock ?? Date.now;
   const jobId = message.job_id;
 
-  let card: SealedCard;
-  try {
-    card = openCard(await deps.dataKeys(), message);
-  } catch (error) {
-    const fault = jobFault(error);
-    if (!fault) throw new RetryLaterError(`Job ${jobId}: the card keys are unavailable`, error);
-    await store.failUnlessFinished(jobId, fault, () => initialRecord(message));
-    log.warn('Vault job failed', { jobId, code: fault.code });
-    return { status: 'failed', duplicate: false };
+  let card: SealedCard | undefined;
+  if ('card' in message) {
+    try {
+      card = openCard(await deps.dataKeys(), message);
+    } catch (error) {
+      const fault = jobFault(error);
+      if (!fault) throw new RetryLaterError(`Job ${jobId}: the card keys are unavailable`, error);
+      await store.failUnlessFinished(jobId, fault, () => initialRecord(message));
+      log.warn('Vault job failed', { jobId, code: fault.code });
+      return { status: 'failed', duplicate: false };
+    }
   }
 
   const owner = randomUUID();
@@ -130,15 +132,19 @@ function initialRecord(message: VaultJobMessage, card?: SealedCard): JobRecord {
     card: card ? maskCard(card.number, card.exp_month, card.exp_year) : undefined,
     charge: message.charge ? { amount: message.charge.amount, currency: message.charge.currency } : undefined,
     existingCustomer: 'customer_id' in message.customer,
-    tokenization: message.tokenization,
+    tokenization: 'tokenization' in message ? message.tokenization : undefined,
+    savedPaymentMethodId: 'payment_method_id' in message ? message.payment_method_id : undefined,
   });
 }
+
+/** What a charge of a saved method sends as `card_token`: the holder name, and a CVC when we have one. */
+type CardToken = { card_holder_name: string; card_cvc?: string };
 
 /** One run of one job: the steps, each skipped when the record shows it done. */
 class JobRun {
   constructor(
     private readonly message: VaultJobMessage,
-    private readonly card: SealedCard,
+    private readonly card: SealedCard | undefined,
     private readonly steps: JobSteps,
     private readonly owner: string,
     private readonly deps: PipelineDeps,
@@ -146,9 +152,11 @@ class JobRun {
 
   async execute(): Promise<{ status: 'succeeded' } | { status: 'failed'; error: JobError }> {
     const customerId = await this.customer();
-    const paymentMethodId = await this.paymentMethod(customerId);
+    const { paymentMethodId, cardToken } = this.card
+      ? { paymentMethodId: await this.vaultCard(customerId, this.card), cardToken: { card_holder_name: this.card.holder_name, card_cvc: this.card.cvc } }
+      : await this.savedPaymentMethod(customerId);
     if (!this.message.charge || this.steps.payment.status === 'succeeded') return { status: 'succeeded' };
-    return this.charge(customerId, paymentMethodId);
+    return this.charge(customerId, paymentMethodId, cardToken);
   }
 
   private async checkpoint<K extends keyof JobSteps>(step: K, value: JobSteps[K]): Promise<void> {
@@ -188,11 +196,10 @@ class JobRun {
     return customer.id;
   }
 
-  private async paymentMethod(customerId: string): Promise<string> {
+  private async vaultCard(customerId: string, card: SealedCard): Promise<string> {
     const done = this.steps.payment_method;
     if (done.status === 'succeeded' && done.payment_method_id) return done.payment_method_id;
-    const { card } = this;
-    const { tokenization } = this.message;
+    const { tokenization } = this.message as CardJobMessage;
     const method: PaymentMethod = await this.deps.vault.createPaymentMethod({
       payment_method_type: 'card',
       customer_id: customerId,
@@ -219,7 +226,23 @@ class JobRun {
     return method.id;
   }
 
-  private async charge(customerId: string, paymentMethodId: string): Promise<{ status: 'succeeded' } | { status: 'failed'; error: JobError }> {
+  /** A charge of a card saved earlier: it must exist and belong to the job's customer. */
+  private async savedPaymentMethod(customerId: string): Promise<{ paymentMethodId: string; cardToken: CardToken }> {
+    const paymentMethodId = (this.message as { payment_method_id: string }).payment_method_id;
+    let method: PaymentMethod;
+    try {
+      method = await this.deps.vault.getPaymentMethod(paymentMethodId);
+    } catch (error) {
+      if (error instanceof HyperswitchNotFoundError) throw new JobFailure('payment_method_not_found', 'The payment_method_id given does not exist in Hyperswitch');
+      throw error;
+    }
+    if (method.customer_id !== customerId) throw new JobFailure('payment_method_not_found', 'The payment method does not belong to this customer');
+    const holderName = method.payment_method_data?.card?.card_holder_name;
+    if (!holderName) throw new JobFailure('card_holder_name_unknown', 'The saved card has no holder name, which a charge needs; add one with PATCH /payment-methods/{id}');
+    return { paymentMethodId, cardToken: { card_holder_name: holderName } };
+  }
+
+  private async charge(customerId: string, paymentMethodId: string, cardToken: CardToken): Promise<{ status: 'succeeded' } | { status: 'failed'; error: JobError }> {
     const charge = this.message.charge!;
     const reference = paymentReference(this.message.job_id);
     let payment: Payment;
@@ -230,7 +253,7 @@ class JobRun {
         customer_id: customerId,
         payment_method_type: 'card',
         payment_method_id: paymentMethodId,
-        payment_method_data: { card_token: { card_holder_name: this.card.holder_name, card_cvc: this.card.cvc } },
+        payment_method_data: { card_token: cardToken },
         ...(charge.description ? { description: charge.description } : {}),
       });
     } catch (error) {

@@ -12,11 +12,13 @@ export interface NewJob {
   /** True when the job names an existing Hyperswitch customer: that step is skipped. */
   existingCustomer?: boolean;
   tokenization?: { psp: boolean; network: boolean };
+  /** The payment method saved earlier that the job charges: nothing is vaulted. */
+  savedPaymentMethodId?: string;
   clientSecretHash?: string;
   now?: Date;
 }
 
-export function newJobRecord({ jobId, source, card, charge, existingCustomer = false, tokenization, clientSecretHash, now = new Date() }: NewJob): JobRecord {
+export function newJobRecord({ jobId, source, card, charge, existingCustomer = false, tokenization, savedPaymentMethodId, clientSecretHash, now = new Date() }: NewJob): JobRecord {
   const at = now.toISOString();
   return {
     job_id: jobId,
@@ -31,7 +33,8 @@ export function newJobRecord({ jobId, source, card, charge, existingCustomer = f
     steps: {
       customer: { status: existingCustomer ? 'skipped' : 'pending' },
       payment_method: {
-        status: 'pending',
+        status: savedPaymentMethodId ? 'skipped' : 'pending',
+        ...(savedPaymentMethodId ? { payment_method_id: savedPaymentMethodId } : {}),
         psp_token: tokenization?.psp ? 'pending' : 'not_requested',
         network_token: tokenization?.network ? 'pending' : 'not_requested',
       },

@@ -111,18 +111,34 @@ export const VAULT_JOB_SCHEMA = 'vault-job/v1';
 /** Default of CHARGE_MAX_AMOUNT: the largest charge, in minor units, a job may carry. */
 export const DEFAULT_MAX_CHARGE_AMOUNT = 1_000_000;
 
-/** The `vault-job/v1` SQS message: the card only ever as an encrypted envelope bound to `job_id`. */
+/**
+ * The `vault-job/v1` SQS message, one of two kinds:
+ * - vault (and optionally charge) a card: the card only ever as an encrypted envelope bound to `job_id`;
+ * - charge a saved payment method: no card data at all.
+ */
 export const vaultJobMessageSchema = (maxAmount: number) =>
-  z.strictObject({
-    schema: z.literal(VAULT_JOB_SCHEMA),
-    job_id: jobIdSchema,
-    customer: customerSchema,
-    card: envelopeSchema,
-    tokenization: tokenizationSchema.default({ psp: false, network: false }),
-    charge: chargeSchema(maxAmount).optional(),
-    metadata: metadataSchema.optional(),
-  });
+  z.union([
+    z.strictObject({
+      schema: z.literal(VAULT_JOB_SCHEMA),
+      job_id: jobIdSchema,
+      customer: customerSchema,
+      card: envelopeSchema,
+      tokenization: tokenizationSchema.default({ psp: false, network: false }),
+      charge: chargeSchema(maxAmount).optional(),
+      metadata: metadataSchema.optional(),
+    }),
+    z.strictObject({
+      schema: z.literal(VAULT_JOB_SCHEMA),
+      job_id: jobIdSchema,
+      customer: z.strictObject({ customer_id: hyperswitchIdSchema }),
+      payment_method_id: hyperswitchIdSchema,
+      charge: chargeSchema(maxAmount),
+      metadata: metadataSchema.optional(),
+    }),
+  ]);
 export type VaultJobMessage = z.infer<ReturnType<typeof vaultJobMessageSchema>>;
+export type CardJobMessage = Extract<VaultJobMessage, { card: unknown }>;
+export type ChargeJobMessage = Extract<VaultJobMessage, { payment_method_id: string }>;
 
 export const JOB_STATUSES = ['queued', 'processing', 'succeeded', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -146,7 +162,8 @@ export interface JobSteps {
 export interface JobRecord {
   job_id: string;
   status: JobStatus;
-  source: 'checkout' | 'queue';
+  /** Who created the job: the checkout API, the charges API, or a message published to the queue. */
+  source: 'checkout' | 'charges' | 'queue';
   created_at: string;
   updated_at: string;
   /** DynamoDB TTL, epoch seconds. */

@@ -1,7 +1,7 @@
 import { maskCard, type MaskedCard } from '../card';
 import { encryptJson, type DataKeys } from '../crypto';
 import { ValidationError } from '../errors';
-import { VAULT_JOB_SCHEMA, type CardInput, type SealedCard, type VaultJobMessage, type VaultRequest } from './schemas';
+import { VAULT_JOB_SCHEMA, type CardInput, type CardJobMessage, type SealedCard, type VaultRequest } from './schemas';
 
 /**
  * Hyperswitch's published spec requires `card_issuing_country` (its server does not): we send what the
@@ -26,7 +26,7 @@ export function sealVaultJob(
   request: VaultRequest,
   keys: DataKeys,
   defaultIssuingCountry?: string,
-): { message: VaultJobMessage; card: MaskedCard } {
+): { message: CardJobMessage; card: MaskedCard } {
   const { card } = request;
   const sealed: SealedCard = {
     number: card.number,

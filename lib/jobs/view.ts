@@ -1,7 +1,28 @@
-import type { JobRecord } from './schemas';
+import * as z from 'zod';
+import { JOB_STATUSES, type JobRecord } from './schemas';
 
-/** The job as its owner may see it: no lease, no hash, no TTL. */
-export function jobView(job: JobRecord) {
+const stepStatus = z.enum(['pending', 'succeeded', 'skipped', 'failed', 'not_requested']);
+const tokenStatus = z.enum(['pending', 'active', 'unavailable', 'not_requested']);
+
+/** `GET /jobs/{job_id}`: the job as its owner may see it — no lease, no hash, no TTL. */
+export const jobViewSchema = z.object({
+  job_id: z.string(),
+  status: z.enum(JOB_STATUSES),
+  created_at: z.string(),
+  updated_at: z.string(),
+  card: z.object({ brand: z.string(), last4: z.string(), exp_month: z.number().int(), exp_year: z.number().int() }).nullable(),
+  charge: z.object({ amount: z.number().int(), currency: z.string() }).nullable(),
+  steps: z.object({
+    customer: z.object({ status: stepStatus, customer_id: z.string().optional() }),
+    payment_method: z.object({ status: stepStatus, payment_method_id: z.string().optional(), psp_token: tokenStatus, network_token: tokenStatus }),
+    payment: z.object({ status: stepStatus, payment_id: z.string().optional(), payment_status: z.string().optional() }),
+  }),
+  error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+  attempts: z.number().int(),
+});
+export type JobView = z.infer<typeof jobViewSchema>;
+
+export function jobView(job: JobRecord): JobView {
   return {
     job_id: job.job_id,
     status: job.status,

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { type SQSClient } from '@aws-sdk/client-sqs';
 import { encryptJson } from '../../lib/crypto';
 import { DEFAULT_MAX_CHARGE_AMOUNT, publishVaultJob, SqsJobQueue, type JobRecord } from '../../lib/jobs';
-import { LOCAL_CARD_KEYS } from '../../local/stack';
+import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
 import { invalidCheckouts, validCheckout } from '../fixtures/checkouts';
 import { eventually, startStackProcess, type StackProcess } from '../helpers/local-stack';
 
@@ -22,7 +22,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const json = { 'Content-Type': 'application/json' };
+const publishable = { Authorization: `Bearer ${LOCAL_API_KEYS.publishable}` };
+const server = { Authorization: `Bearer ${LOCAL_API_KEYS.server}` };
+const json = { 'Content-Type': 'application/json', ...publishable };
 
 async function checkoutRaw(body: string, headers: Record<string, string>) {
   const answer = await stack.request('/checkouts', { method: 'POST', headers, body });
@@ -125,8 +127,8 @@ describe('bad input', () => {
   it.each([
     ['a body that is not JSON', '{"card": ', json, 400, 'invalid_json'],
     ['an empty body', '', json, 400, 'invalid_json'],
-    ['a form-encoded body', 'card=4242424242424242', { 'Content-Type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
-    ['no content type', JSON.stringify(validCheckout()), {} as Record<string, string>, 415, 'unsupported_media_type'],
+    ['a form-encoded body', 'card=4242424242424242', { 'Content-Type': 'application/x-www-form-urlencoded', ...publishable }, 415, 'unsupported_media_type'],
+    ['no content type', JSON.stringify(validCheckout()), publishable, 415, 'unsupported_media_type'],
     ['a body over 16 KB', JSON.stringify({ ...validCheckout(), metadata: { pad: 'x'.repeat(17_000) } }), json, 413, 'payload_too_large'],
   ])('answers %s with our error shape', async (_, body, headers, code, errorCode) => {
     const answer = await checkoutRaw(body, headers);
@@ -150,7 +152,9 @@ describe('bad input', () => {
     expect((await status(a.job_id, `${a.job_id}_secret_${'A'.repeat(32)}`)).status).toBe(403);
     const unknown = `job_${'0'.repeat(32)}`;
     expect((await status(unknown, `${unknown}_secret_${'A'.repeat(32)}`)).status).toBe(404);
-    expect((await stack.request('/jobs/..%2F..%2Fetc')).status).toBe(404);
+    expect((await stack.request('/jobs/..%2F..%2Fetc', { headers: server })).status).toBe(404);
+    expect((await stack.request(`/jobs/${a.job_id}`, { headers: server })).body).toMatchObject({ job_id: a.job_id });
+    expect((await stack.request(`/jobs/${a.job_id}`, { headers: publishable })).status).toBe(403);
     expect((await status(a.job_id, a.client_secret)).status).toBe(200);
   });
 });

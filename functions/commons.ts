@@ -1,0 +1,25 @@
+/**
+ * What several functions share, made once per Lambda container: the Secrets Manager source (one TTL
+ * cache for every secret the function reads) and readers for the secrets our own code uses.
+ */
+import * as z from 'zod';
+import { merchantKeysSchema, type MerchantKeys } from '../lib/auth';
+import { readConfig } from '../lib/config';
+import { dataKeysSchema, type DataKeys } from '../lib/crypto';
+import { SecretsManagerSource, typedSecret } from '../lib/secrets';
+
+const { SECRETS_TTL_SECONDS } = readConfig(z.object({ SECRETS_TTL_SECONDS: z.coerce.number().int().positive().default(300) }));
+
+export const secrets = new SecretsManagerSource({ ttlSeconds: SECRETS_TTL_SECONDS });
+
+function secretReader<S extends z.ZodType>(variable: string, schema: S): () => Promise<z.infer<S>> {
+  const secretId = readConfig(z.object({ [variable]: z.string().min(1) }))[variable] as string;
+  const secret = typedSecret(secrets, secretId, schema);
+  return () => secret.get();
+}
+
+/** The merchant API key hashes (MERCHANT_KEYS_SECRET_ID). */
+export const merchantKeysReader = (): (() => Promise<MerchantKeys>) => secretReader('MERCHANT_KEYS_SECRET_ID', merchantKeysSchema);
+
+/** The card-encryption and HMAC keys (CARD_KEYS_SECRET_ID). */
+export const cardKeysReader = (): (() => Promise<DataKeys>) => secretReader('CARD_KEYS_SECRET_ID', dataKeysSchema);

@@ -1,0 +1,206 @@
+/**
+ * Writes schemas/openapi.json — the OpenAPI 3.1 document of our HTTP API — from the zod schemas the
+ * handlers validate with, with examples that use test cards. `--check` exits 1 when it is stale.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as z from 'zod';
+import { acceptedJobSchema, checkoutAcceptedSchema, errorResponseSchema } from '../lib/http/schemas';
+import { chargeRequestSchema, DEFAULT_MAX_CHARGE_AMOUNT, jobViewSchema, vaultRequestSchema } from '../lib/jobs';
+import { networkTokenStatusSchema, paymentMethodListSchema, paymentMethodUpdateSchema, paymentMethodViewSchema } from '../lib/payment-methods';
+
+export const outputPath = join(__dirname, '../schemas/openapi.json');
+
+const JOB_ID = 'job_3f1c9a6e2b7d4c8e9a0b1c2d3e4f5a6b';
+const CUSTOMER_ID = '12345_cus_0193a2b4c5d6e7f8091a2b3c4d5e6f70';
+const PM_ID = '12345_pm_0193a2b4c5d6e7f8091a2b3c4d5e6f71';
+const PAYMENT_ID = '12345_pay_0193a2b4c5d6e7f8091a2b3c4d5e6f72';
+
+/** [schema, how it is read (request bodies: input; responses: output), example] */
+const COMPONENTS = {
+  CheckoutRequest: [vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT), 'input', {
+    customer: { name: 'Jane Doe', email: 'jane@example.com' },
+    card: { number: '4242 4242 4242 4242', exp_month: 12, exp_year: 2030, cvc: '123', holder_name: 'Jane Doe', issuing_country: 'US' },
+    tokenization: { psp: true, network: true },
+    charge: { amount: 6540, currency: 'USD', description: 'Order 10041' },
+  }],
+  CheckoutAccepted: [checkoutAcceptedSchema, 'output', { job_id: JOB_ID, client_secret: `${JOB_ID}_secret_Zm9yLWV4YW1wbGUtb25seS1ub3QtcmVhbA`, status_url: `/jobs/${JOB_ID}` }],
+  ChargeRequest: [chargeRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT), 'input', { customer_id: CUSTOMER_ID, payment_method_id: PM_ID, amount: 1999, currency: 'EUR', description: 'Subscription, December' }],
+  ChargeAccepted: [acceptedJobSchema, 'output', { job_id: JOB_ID, status_url: `/jobs/${JOB_ID}` }],
+  Job: [jobViewSchema, 'output', {
+    job_id: JOB_ID,
+    status: 'succeeded',
+    created_at: '2026-11-24T12:00:00.000Z',
+    updated_at: '2026-11-24T12:00:01.250Z',
+    card: { brand: 'Visa', last4: '4242', exp_month: 12, exp_year: 2030 },
+    charge: { amount: 6540, currency: 'USD' },
+    steps: {
+      customer: { status: 'succeeded', customer_id: CUSTOMER_ID },
+      payment_method: { status: 'succeeded', payment_method_id: PM_ID, psp_token: 'active', network_token: 'active' },
+      payment: { status: 'succeeded', payment_id: PAYMENT_ID, payment_status: 'succeeded' },
+    },
+    error: null,
+    attempts: 1,
+  }],
+  PaymentMethod: [paymentMethodViewSchema, 'output', {
+    payment_method_id: PM_ID,
+    customer_id: CUSTOMER_ID,
+    card: { brand: 'Visa', last4: '4242', exp_month: 12, exp_year: 2030, holder_name: 'Jane Doe', nick_name: 'travel card', issuer_country: 'US' },
+    psp_token: 'active',
+    network_token: 'active',
+    created_at: '2026-11-24T12:00:00.800Z',
+    last_used_at: '2026-11-24T12:00:01.100Z',
+  }],
+  PaymentMethodList: [paymentMethodListSchema, 'output', {
+    customer_id: CUSTOMER_ID,
+    payment_methods: [{
+      payment_method_id: PM_ID,
+      card: { brand: 'Visa', last4: '4242', exp_month: 12, exp_year: 2030, holder_name: 'Jane Doe', nick_name: null, issuer_country: 'US' },
+      is_default: false,
+      requires_cvc: false,
+      created_at: '2026-11-24T12:00:00.800Z',
+      last_used_at: '2026-11-24T12:00:01.100Z',
+    }],
+  }],
+  PaymentMethodUpdate: [paymentMethodUpdateSchema, 'input', { holder_name: 'Jane Q. Doe', nick_name: 'travel card', cvc: '123' }],
+  PaymentMethodDeleted: [z.object({ payment_method_id: z.string(), deleted: z.literal(true) }), 'output', { payment_method_id: PM_ID, deleted: true }],
+  NetworkTokenStatus: [networkTokenStatusSchema, 'output', { payment_method_id: PM_ID, status: 'active', token_last4: '4821', token_exp_month: 12, token_exp_year: 2033, message: null }],
+  Health: [z.object({ status: z.literal('ok'), service: z.string() }), 'output', { status: 'ok', service: 's2s-vault' }],
+  Error: [errorResponseSchema, 'output', { error: { code: 'validation_failed', message: 'The request body is invalid', fields: [{ path: 'card.number', message: 'is not a valid card number' }] } }],
+} as const satisfies Record<string, readonly [z.ZodType, 'input' | 'output', unknown]>;
+
+type Component = keyof typeof COMPONENTS;
+const ref = (name: Component) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: Component) => ({ content: { 'application/json': { schema: ref(name), example: COMPONENTS[name][2] } } });
+const error = (description: string) => ({ description, ...json('Error') });
+
+const idParameter = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{32,64}$' },
+});
+const SERVER = [{ serverKey: [] }];
+
+/** Route key (as in serverless.yml) → operation. */
+export const OPERATIONS: Record<string, object> = {
+  'GET /health': { summary: 'Liveness', security: [], responses: { 200: { description: 'Up', ...json('Health') } } },
+  'GET /openapi.json': { summary: 'This document', security: [], responses: { 200: { description: 'The OpenAPI document', content: { 'application/json': {} } } } },
+  'POST /checkouts': {
+    summary: 'Save a card (and optionally charge it) — asynchronous',
+    description: 'Validates the card, encrypts it, records a job and queues it. Watch the job at `status_url` with the returned `client_secret` (or a server key).',
+    security: [{ publishableKey: [] }, { serverKey: [] }],
+    requestBody: { required: true, ...json('CheckoutRequest') },
+    responses: {
+      202: { description: 'Accepted: the job is queued', headers: { Location: { schema: { type: 'string' } } }, ...json('CheckoutAccepted') },
+      400: error('Invalid JSON or a field that breaks the contract (`fields` lists every one)'),
+      401: error('No or an invalid API key'),
+      403: error('A key that may not call this route'),
+      413: error('Body over 16 KB'),
+      415: error('Content-Type is not application/json'),
+      503: error('The job could not be queued; retry'),
+    },
+  },
+  'POST /charges': {
+    summary: 'Charge a saved payment method — asynchronous',
+    security: SERVER,
+    requestBody: { required: true, ...json('ChargeRequest') },
+    responses: {
+      202: { description: 'Accepted: the charge job is queued', headers: { Location: { schema: { type: 'string' } } }, ...json('ChargeAccepted') },
+      400: error('Invalid request'),
+      401: error('No or an invalid API key'),
+      403: error('Not a server key'),
+      503: error('The job could not be queued; retry'),
+    },
+  },
+  'GET /jobs/{job_id}': {
+    summary: 'A job: status, ids, masked card, error',
+    security: [{ serverKey: [] }, { clientSecret: [] }],
+    parameters: [{ name: 'job_id', in: 'path', required: true, schema: { type: 'string' } }],
+    responses: {
+      200: { description: 'The job', ...json('Job') },
+      401: error('No credentials'),
+      403: error('A client secret of another job, or a key that may not read jobs'),
+      404: error('No such job'),
+    },
+  },
+  'GET /customers/{customer_id}/payment-methods': {
+    summary: "A customer's saved cards",
+    security: SERVER,
+    parameters: [idParameter('customer_id', 'Hyperswitch customer id')],
+    responses: { 200: { description: 'The saved cards', ...json('PaymentMethodList') }, 400: error('Malformed id'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such customer'), 503: error('Hyperswitch unavailable; retry') },
+  },
+  'GET /payment-methods/{payment_method_id}': {
+    summary: 'One saved card',
+    security: SERVER,
+    parameters: [idParameter('payment_method_id', 'Hyperswitch payment method id')],
+    responses: { 200: { description: 'The card, masked', ...json('PaymentMethod') }, 400: error('Malformed id'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such payment method'), 503: error('Hyperswitch unavailable; retry') },
+  },
+  'PATCH /payment-methods/{payment_method_id}': {
+    summary: 'Update a saved card: holder name, nick name, a fresh CVC for the next charge',
+    description: "Hyperswitch cannot change a saved card's number or expiry: save the renewed card as a new payment method.",
+    security: SERVER,
+    parameters: [idParameter('payment_method_id', 'Hyperswitch payment method id')],
+    requestBody: { required: true, ...json('PaymentMethodUpdate') },
+    responses: { 200: { description: 'The updated card', ...json('PaymentMethod') }, 400: error('Invalid update'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such payment method'), 415: error('Not JSON'), 503: error('Hyperswitch unavailable; retry') },
+  },
+  'DELETE /payment-methods/{payment_method_id}': {
+    summary: 'Delete a saved card (a repeat is 404)',
+    security: SERVER,
+    parameters: [idParameter('payment_method_id', 'Hyperswitch payment method id')],
+    responses: { 200: { description: 'Deleted', ...json('PaymentMethodDeleted') }, 400: error('Malformed id'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such payment method'), 503: error('Hyperswitch unavailable; retry') },
+  },
+  'GET /payment-methods/{payment_method_id}/network-token-status': {
+    summary: "A saved card's network token",
+    security: SERVER,
+    parameters: [idParameter('payment_method_id', 'Hyperswitch payment method id')],
+    responses: { 200: { description: 'The network token status (`none` when the card has no network token)', ...json('NetworkTokenStatus') }, 400: error('Malformed id'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such payment method'), 503: error('Hyperswitch unavailable; retry') },
+  },
+};
+
+export function renderOpenApi(): string {
+  const schemas = Object.fromEntries(
+    Object.entries(COMPONENTS).map(([name, [schema, io]]) => {
+      const { $schema, ...jsonSchema } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+      return [name, jsonSchema];
+    }),
+  );
+  const paths: Record<string, Record<string, object>> = {};
+  for (const [routeKey, operation] of Object.entries(OPERATIONS)) {
+    const [method, path] = routeKey.split(' ') as [string, string];
+    (paths[path] ??= {})[method.toLowerCase()] = { operationId: routeKey.replace(/[^A-Za-z0-9]+/g, '_').replace(/_$/, ''), ...operation };
+  }
+  const document = {
+    openapi: '3.1.0',
+    info: {
+      title: 's2s-vault',
+      version: '1.0.0',
+      description: "Hyperswitch's server-to-server vault flow: save cards during checkout, charge them later, manage them. Card numbers in examples are test cards.",
+    },
+    servers: [{ url: 'http://localhost:3000', description: 'npm start' }],
+    security: SERVER,
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        serverKey: { type: 'http', scheme: 'bearer', description: 'A server key, `sk_…`: every route. Never in a browser.' },
+        publishableKey: { type: 'http', scheme: 'bearer', description: 'A publishable key, `pk_…`: `POST /checkouts` only.' },
+        clientSecret: { type: 'apiKey', in: 'header', name: 'X-Client-Secret', description: "A job's client secret: that job's status only." },
+      },
+    },
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+export { COMPONENTS };
+
+if (require.main === module) {
+  const rendered = renderOpenApi();
+  if (process.argv.includes('--check')) {
+    if (readFileSync(outputPath, 'utf8') !== rendered) {
+      console.error('schemas/openapi.json is stale: run npm run generate:openapi');
+      process.exit(1);
+    }
+  } else writeFileSync(outputPath, rendered);
+}
