@@ -3,15 +3,19 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { checkoutEnv, readConfig } from '../lib/config';
 import { jsonResponse } from '../lib/http';
-import { authorized, errorResponses, jsonBody, validBody, type AuthorizedEvent } from '../lib/http/middleware';
-import { acceptCharge, chargeRequestSchema, DynamoDbJobStore, SqsJobQueue, type ChargeRequest } from '../lib/jobs';
+import { authorized, errorResponses, header, jsonBody, validBody, type AuthorizedEvent } from '../lib/http/middleware';
+import { acceptCharge, chargeRequestSchema, DynamoDbIdempotencyStore, DynamoDbJobStore, idempotencyKey, SqsJobQueue, type ChargeRequest } from '../lib/jobs';
 import { logger } from '../lib/log';
-import { merchantKeysReader } from './commons';
+import { cardKeysReader, merchantKeysReader } from './commons';
 
-const config = readConfig(checkoutEnv.omit({ CARD_KEYS_SECRET_ID: true, DEFAULT_CARD_ISSUING_COUNTRY: true }));
+const config = readConfig(checkoutEnv.omit({ DEFAULT_CARD_ISSUING_COUNTRY: true }));
+const dynamo = dynamoDbClient();
+const dataKeys = cardKeysReader();
 const deps = {
-  store: new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient()),
+  store: new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamo),
   queue: new SqsJobQueue(config.VAULT_JOBS_QUEUE_URL, sqsClient()),
+  idempotency: new DynamoDbIdempotencyStore(config.JOBS_TABLE_NAME, dataKeys, dynamo),
+  dataKeys,
   log: logger,
 };
 
@@ -22,6 +26,6 @@ export const handler = middy<APIGatewayProxyEventV2>()
   .use(validBody(chargeRequestSchema(config.CHARGE_MAX_AMOUNT)))
   .use(errorResponses(logger))
   .handler(async (event) => {
-    const accepted = await acceptCharge((event as unknown as AuthorizedEvent<ChargeRequest>).body, deps);
+    const accepted = await acceptCharge((event as unknown as AuthorizedEvent<ChargeRequest>).body, deps, idempotencyKey(header(event, 'idempotency-key')));
     return jsonResponse(202, accepted, { Location: accepted.status_url });
   });

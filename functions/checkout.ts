@@ -3,16 +3,19 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { checkoutEnv, readConfig } from '../lib/config';
 import { jsonResponse } from '../lib/http';
-import { authorized, errorResponses, jsonBody, validBody, type AuthorizedEvent } from '../lib/http/middleware';
-import { acceptCheckout, DynamoDbJobStore, SqsJobQueue, vaultRequestSchema, type VaultRequest } from '../lib/jobs';
+import { authorized, errorResponses, header, jsonBody, validBody, type AuthorizedEvent } from '../lib/http/middleware';
+import { acceptCheckout, DynamoDbIdempotencyStore, DynamoDbJobStore, idempotencyKey, SqsJobQueue, vaultRequestSchema, type VaultRequest } from '../lib/jobs';
 import { logger } from '../lib/log';
 import { cardKeysReader, merchantKeysReader } from './commons';
 
 const config = readConfig(checkoutEnv);
+const dynamo = dynamoDbClient();
+const dataKeys = cardKeysReader();
 const deps = {
-  store: new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient()),
+  store: new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamo),
   queue: new SqsJobQueue(config.VAULT_JOBS_QUEUE_URL, sqsClient()),
-  dataKeys: cardKeysReader(),
+  idempotency: new DynamoDbIdempotencyStore(config.JOBS_TABLE_NAME, dataKeys, dynamo),
+  dataKeys,
   log: logger,
   defaultIssuingCountry: config.DEFAULT_CARD_ISSUING_COUNTRY,
 };
@@ -24,6 +27,6 @@ export const handler = middy<APIGatewayProxyEventV2>()
   .use(validBody(vaultRequestSchema(config.CHARGE_MAX_AMOUNT)))
   .use(errorResponses(logger))
   .handler(async (event) => {
-    const accepted = await acceptCheckout((event as unknown as AuthorizedEvent<VaultRequest>).body, deps);
+    const accepted = await acceptCheckout((event as unknown as AuthorizedEvent<VaultRequest>).body, deps, idempotencyKey(header(event, 'idempotency-key')));
     return jsonResponse(202, accepted, { Location: accepted.status_url });
   });

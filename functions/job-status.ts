@@ -18,8 +18,8 @@ const NOT_FOUND = () => new HttpError(404, 'job_not_found', 'No such job');
 
 /**
  * `GET /jobs/{job_id}`: with a server key, any job; with a job's client secret (`X-Client-Secret`),
- * that job only. A secret issued for another job is refused before the store is read, so the
- * answer never says whether some other job exists.
+ * that job only. The secret is checked before the store is read, so the answer never says whether
+ * a job the caller may not see exists.
  */
 export const handler = middy<APIGatewayProxyEventV2>()
   .use(authorized(['server', 'client_secret'], merchantKeysReader()))
@@ -27,10 +27,11 @@ export const handler = middy<APIGatewayProxyEventV2>()
   .handler(async (event) => {
     const { principal } = event as unknown as AuthorizedEvent;
     const jobId = event.pathParameters?.job_id ?? '';
-    if (principal.kind === 'client_secret' && jobIdOfClientSecret(principal.secret) !== jobId) throw FORBIDDEN();
+    if (principal.kind === 'client_secret') {
+      if (jobIdOfClientSecret(principal.secret) !== jobId || !clientSecretMatches(await cardKeys(), jobId, principal.secret)) throw FORBIDDEN();
+    }
     if (!JOB_ID_PATTERN.test(jobId)) throw NOT_FOUND();
     const job = await store.get(jobId);
     if (!job) throw NOT_FOUND();
-    if (principal.kind === 'client_secret' && !clientSecretMatches(await cardKeys(), principal.secret, job.client_secret_hash)) throw FORBIDDEN();
     return jsonResponse(200, jobView(job));
   });

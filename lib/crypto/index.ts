@@ -4,7 +4,7 @@
  * job id as additional authenticated data, so an envelope cannot be replayed under another job.
  * Keys come from Secrets Manager; an HMAC key from the same secret makes keyed hashes (client secrets).
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { S2SVaultError } from '../errors';
 
@@ -62,13 +62,7 @@ export function decryptJson(keys: DataKeys, envelope: Envelope, aad: string): un
   }
 }
 
-/** HMAC-SHA-256, base64url: for values we must recognise but never store (client secrets). */
+/** HMAC-SHA-256, base64url: for values we must recognise but never store (client secrets, request fingerprints). */
 export function keyedHash(keys: DataKeys, value: string): string {
   return createHmac('sha256', Buffer.from(keys.hmac_key, 'base64')).update(value, 'utf8').digest('base64url');
-}
-
-export function keyedHashMatches(keys: DataKeys, value: string, expectedHash: string): boolean {
-  const actual = Buffer.from(keyedHash(keys, value));
-  const expected = Buffer.from(expectedHash);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { keyedHash, keyedHashMatches, type DataKeys } from '../crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { keyedHash, type DataKeys } from '../crypto';
 import { HttpError } from '../http/errors';
 import type { Log } from '../log';
+import { requestFingerprint, type IdempotencyStore } from './idempotency';
 import type { JobQueue } from './queue';
 import { newJobRecord } from './record';
 import type * as z from 'zod';
@@ -12,10 +13,13 @@ import type { JobStore } from './store';
 export interface CheckoutDeps {
   store: JobStore;
   queue: JobQueue;
+  idempotency: IdempotencyStore;
   dataKeys: () => Promise<DataKeys>;
   log: Log;
   defaultIssuingCountry?: string;
 }
+
+type EnqueueDeps = Pick<CheckoutDeps, 'store' | 'queue' | 'idempotency' | 'log'>;
 
 export interface CheckoutAccepted {
   job_id: string;
@@ -25,25 +29,40 @@ export interface CheckoutAccepted {
 
 const newJobId = () => `job_${randomBytes(16).toString('hex')}`;
 
-/** Like Stripe's: the job id, then 192 random bits. Kept by the frontend; we keep only a keyed hash. */
-const newClientSecret = (jobId: string) => `${jobId}_secret_${randomBytes(24).toString('base64url')}`;
+/**
+ * Like Stripe's, the job id and then 192 bits — here of an HMAC of the job id, so nothing about the
+ * secret is stored: it is recomputed to check it, and to answer a repeated Idempotency-Key the same way.
+ */
+export function clientSecretFor(keys: DataKeys, jobId: string): string {
+  return `${jobId}_secret_${keyedHash(keys, `client_secret:${jobId}`).slice(0, 32)}`;
+}
 
 /** The job a client secret was issued for, read from the secret itself. */
 export function jobIdOfClientSecret(secret: string): string | undefined {
   return /^(job_[0-9a-f]{32})_secret_[A-Za-z0-9_-]{32}$/.exec(secret)?.[1];
 }
 
-export function clientSecretMatches(keys: DataKeys, secret: string, storedHash: string | undefined): boolean {
-  return storedHash !== undefined && keyedHashMatches(keys, secret, storedHash);
+export function clientSecretMatches(keys: DataKeys, jobId: string, secret: string): boolean {
+  const expected = Buffer.from(clientSecretFor(keys, jobId));
+  const presented = Buffer.from(secret);
+  return expected.length === presented.length && timingSafeEqual(expected, presented);
 }
 
 /**
  * Records a job `queued` and sends its one message. If the send fails the job is marked `failed`
- * (never left `queued`) and the client gets a 503 it can retry.
+ * (never left `queued`), the Idempotency-Key is freed, and the client gets a 503 it can retry.
  */
-async function enqueue(record: JobRecord, message: VaultJobMessage, deps: Pick<CheckoutDeps, 'store' | 'queue' | 'log'>): Promise<void> {
+async function enqueue(record: JobRecord, message: VaultJobMessage, deps: EnqueueDeps, reserved?: { scope: string; key: string }): Promise<void> {
   const jobId = record.job_id;
-  await deps.store.create(record);
+  const release = async () => {
+    if (reserved) await deps.idempotency.release(reserved.scope, reserved.key).catch(() => deps.log.error('Could not free the Idempotency-Key', { jobId }));
+  };
+  try {
+    await deps.store.create(record);
+  } catch (error) {
+    await release();
+    throw error;
+  }
   try {
     await deps.queue.send(message);
   } catch (error) {
@@ -51,15 +70,28 @@ async function enqueue(record: JobRecord, message: VaultJobMessage, deps: Pick<C
     await deps.store
       .failUnlessFinished(jobId, { code: 'enqueue_failed', message: 'The job could not be queued; submit it again', retryable: true })
       .catch((markError: unknown) => deps.log.error('Could not mark the job failed', { jobId, error: markError instanceof Error ? markError.name : 'unknown' }));
+    await release();
     throw new HttpError(503, 'queue_unavailable', 'The job could not be queued; retry later', { retryable: true, cause: error });
   }
 }
 
-/** Accepts a checkout: seals the card, records the job, enqueues it. */
-export async function acceptCheckout(request: VaultRequest, deps: CheckoutDeps): Promise<CheckoutAccepted> {
-  const keys = await deps.dataKeys();
+/**
+ * Binds an Idempotency-Key (when given) to a new job id: the job id to create, or the one an earlier
+ * identical request created.
+ */
+async function jobIdFor(scope: string, key: string | undefined, request: unknown, keys: DataKeys, deps: Pick<CheckoutDeps, 'idempotency'>) {
   const jobId = newJobId();
-  const clientSecret = newClientSecret(jobId);
+  if (!key) return { jobId, replay: false };
+  const reservation = await deps.idempotency.reserve(scope, key, requestFingerprint(keys, scope, request), jobId);
+  return reservation.outcome === 'replay' ? { jobId: reservation.jobId, replay: true } : { jobId, replay: false };
+}
+
+/** Accepts a checkout: seals the card, records the job, enqueues it. */
+export async function acceptCheckout(request: VaultRequest, deps: CheckoutDeps, idempotencyKey?: string): Promise<CheckoutAccepted> {
+  const keys = await deps.dataKeys();
+  const { jobId, replay } = await jobIdFor('checkout', idempotencyKey, request, keys, deps);
+  const accepted = { job_id: jobId, client_secret: clientSecretFor(keys, jobId), status_url: `/jobs/${jobId}` };
+  if (replay) return accepted;
   const { message, card } = sealVaultJob(jobId, request, keys, deps.defaultIssuingCountry);
   const record = newJobRecord({
     jobId,
@@ -68,11 +100,10 @@ export async function acceptCheckout(request: VaultRequest, deps: CheckoutDeps):
     charge: request.charge ? { amount: request.charge.amount, currency: request.charge.currency } : undefined,
     existingCustomer: 'customer_id' in request.customer,
     tokenization: request.tokenization,
-    clientSecretHash: keyedHash(keys, clientSecret),
   });
-  await enqueue(record, message, deps);
+  await enqueue(record, message, deps, idempotencyKey ? { scope: 'checkout', key: idempotencyKey } : undefined);
   deps.log.info('Checkout accepted', { jobId, charge: Boolean(request.charge), brand: card.brand });
-  return { job_id: jobId, client_secret: clientSecret, status_url: `/jobs/${jobId}` };
+  return accepted;
 }
 
 /** `POST /charges`: charge a saved payment method, later, without card data. */
@@ -80,12 +111,18 @@ export const chargeRequestSchema = (maxAmount: number) =>
   chargeSchema(maxAmount).extend({ customer_id: hyperswitchIdSchema, payment_method_id: hyperswitchIdSchema });
 export type ChargeRequest = z.infer<ReturnType<typeof chargeRequestSchema>>;
 
-export async function acceptCharge(request: ChargeRequest, deps: Pick<CheckoutDeps, 'store' | 'queue' | 'log'>): Promise<{ job_id: string; status_url: string }> {
-  const jobId = newJobId();
+export async function acceptCharge(
+  request: ChargeRequest,
+  deps: EnqueueDeps & Pick<CheckoutDeps, 'dataKeys'>,
+  idempotencyKey?: string,
+): Promise<{ job_id: string; status_url: string }> {
+  const { jobId, replay } = await jobIdFor('charges', idempotencyKey, request, await deps.dataKeys(), deps);
+  const accepted = { job_id: jobId, status_url: `/jobs/${jobId}` };
+  if (replay) return accepted;
   const { customer_id: customerId, payment_method_id: paymentMethodId, ...charge } = request;
   const message: ChargeJobMessage = { schema: VAULT_JOB_SCHEMA, job_id: jobId, customer: { customer_id: customerId }, payment_method_id: paymentMethodId, charge };
   const record = newJobRecord({ jobId, source: 'charges', charge: { amount: charge.amount, currency: charge.currency }, existingCustomer: true, savedPaymentMethodId: paymentMethodId });
-  await enqueue(record, message, deps);
+  await enqueue(record, message, deps, idempotencyKey ? { scope: 'charges', key: idempotencyKey } : undefined);
   deps.log.info('Charge accepted', { jobId });
-  return { job_id: jobId, status_url: `/jobs/${jobId}` };
+  return accepted;
 }

@@ -9,3 +9,4 @@ export * from './schemas';
 export * from './seal';
 export * from './store';
 export * from './view';
+export * from './idempotency';

@@ -4,7 +4,7 @@
  * so a redelivered job resumes where the last run stopped.
  */
 import { randomUUID } from 'node:crypto';
-import { maskCard, redactPans } from '../card';
+import { fullExpiryYear, maskCard, redactPans } from '../card';
 import { CardDecryptionError, decryptJson, type DataKeys } from '../crypto';
 import { S2SVaultError } from '../errors';
 import {
@@ -25,6 +25,12 @@ import type { JobStore } from './store';
 
 export interface PipelineDeps {
   store: JobStore;
+  /**
+   * Called at every step boundary (before and after each Hyperswitch call and each checkpoint) with
+   * its name. Only the fault-injection tests set it: throwing a SimulatedCrash there stops the run
+   * as a killed worker would, leaving the lease and the record as they are.
+   */
+  crashPoint?: (point: string) => void;
   vault: VaultApi;
   payments: PaymentsApi;
   dataKeys: () => Promise<DataKeys>;
@@ -40,6 +46,17 @@ export class RetryLaterError extends S2SVaultError {
     super(message, { code: 'job_retry_later', retryable: true, cause });
   }
 }
+
+/** A worker killed mid-run, for fault injection: nothing is cleaned up. */
+export class SimulatedCrash extends Error {
+  constructor(point: string) {
+    super(`Simulated crash ${point}`);
+    this.name = 'SimulatedCrash';
+  }
+}
+
+// Hyperswitch's clock and ours may differ: an earlier attempt's card counts from this long before it.
+const ATTEMPT_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A failure that belongs to the job itself and will not go away on retry. */
 class JobFailure extends S2SVaultError {
@@ -114,6 +131,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
     log.info('Vault job finished', { jobId, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
     return { status: outcome.status, duplicate: false };
   } catch (error) {
+    if (error instanceof SimulatedCrash) throw error;
     const fault = jobFault(error);
     if (fault) {
       await store.finish(jobId, owner, { status: 'failed', error: fault });
@@ -140,7 +158,11 @@ function initialRecord(message: VaultJobMessage, card?: SealedCard): JobRecord {
 /** What a charge of a saved method sends as `card_token`: the holder name, and a CVC when we have one. */
 type CardToken = { card_holder_name: string; card_cvc?: string };
 
-/** One run of one job: the steps, each skipped when the record shows it done. */
+/**
+ * One run of one job: the steps, each skipped when the record shows it done. Before a create whose
+ * outcome could be lost (Hyperswitch acts, then the answer or our checkpoint never arrives), the
+ * step records `attempted_at`; a later run that finds it looks the object up before creating again.
+ */
 class JobRun {
   constructor(
     private readonly message: VaultJobMessage,
@@ -159,9 +181,23 @@ class JobRun {
     return this.charge(customerId, paymentMethodId, cardToken);
   }
 
+  /** A Hyperswitch call, with the crash points around it. */
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    this.deps.crashPoint?.(`before ${operation}`);
+    const result = await fn();
+    this.deps.crashPoint?.(`after ${operation}`);
+    return result;
+  }
+
   private async checkpoint<K extends keyof JobSteps>(step: K, value: JobSteps[K]): Promise<void> {
+    this.deps.crashPoint?.(`before checkpoint ${step}`);
     await this.deps.store.checkpoint(this.message.job_id, this.owner, step, value);
     this.steps[step] = value;
+    this.deps.crashPoint?.(`after checkpoint ${step}`);
+  }
+
+  private now(): string {
+    return new Date((this.deps.clock ?? Date.now)()).toISOString();
   }
 
   private async customer(): Promise<string> {
@@ -170,7 +206,7 @@ class JobRun {
     const spec = this.message.customer;
     if ('customer_id' in spec) {
       try {
-        await this.deps.vault.getCustomer(spec.customer_id);
+        await this.call('customers.retrieve', () => this.deps.vault.getCustomer(spec.customer_id));
       } catch (error) {
         if (error instanceof HyperswitchNotFoundError) throw new JobFailure('customer_not_found', 'The customer_id given does not exist in Hyperswitch');
         throw error;
@@ -178,45 +214,49 @@ class JobRun {
       await this.checkpoint('customer', { status: 'skipped', customer_id: spec.customer_id });
       return spec.customer_id;
     }
+    // The reference makes the create idempotent: a repeat answers HE_01 and the customer is looked up.
     const reference = spec.merchant_reference_id ?? customerReference(this.message.job_id);
     let customer;
     try {
-      customer = await this.deps.vault.createCustomer({
-        name: spec.name,
-        email: spec.email,
-        merchant_reference_id: reference,
-        ...(spec.phone ? { phone: spec.phone } : {}),
-      });
+      customer = await this.call('customers.create', () =>
+        this.deps.vault.createCustomer({ name: spec.name, email: spec.email, merchant_reference_id: reference, ...(spec.phone ? { phone: spec.phone } : {}) }),
+      );
     } catch (error) {
-      // HE_01: created by an earlier run of this job (or, for a merchant's own reference, earlier still).
       if (!(error instanceof HyperswitchDuplicateError)) throw error;
-      customer = await this.deps.vault.getCustomerByReference(reference);
+      customer = await this.call('customers.retrieveByReference', () => this.deps.vault.getCustomerByReference(reference));
     }
     await this.checkpoint('customer', { status: 'succeeded', customer_id: customer.id });
     return customer.id;
   }
 
   private async vaultCard(customerId: string, card: SealedCard): Promise<string> {
-    const done = this.steps.payment_method;
-    if (done.status === 'succeeded' && done.payment_method_id) return done.payment_method_id;
+    const step = this.steps.payment_method;
+    if (step.status === 'succeeded' && step.payment_method_id) return step.payment_method_id;
     const { tokenization } = this.message as CardJobMessage;
-    const method: PaymentMethod = await this.deps.vault.createPaymentMethod({
-      payment_method_type: 'card',
-      customer_id: customerId,
-      storage_type: 'persistent',
-      payment_method_data: {
-        card: {
-          card_number: card.number,
-          card_exp_month: String(card.exp_month).padStart(2, '0'),
-          card_exp_year: String(card.exp_year),
-          card_holder_name: card.holder_name,
-          card_issuing_country: card.issuing_country,
-          card_cvc: card.cvc,
-          ...(card.nick_name ? { nick_name: card.nick_name } : {}),
-        },
-      },
-      ...(tokenization.network ? { network_tokenization: { enable: 'Enable' as const } } : {}),
-    });
+    // Payment methods have no merchant reference: an earlier attempt's card is recognised by what it is.
+    let method = step.attempted_at ? await this.findVaultedCard(customerId, card, step.attempted_at) : undefined;
+    if (!method) {
+      await this.checkpoint('payment_method', { ...step, attempted_at: this.now() });
+      method = await this.call('paymentMethods.create', () =>
+        this.deps.vault.createPaymentMethod({
+          payment_method_type: 'card',
+          customer_id: customerId,
+          storage_type: 'persistent',
+          payment_method_data: {
+            card: {
+              card_number: card.number,
+              card_exp_month: String(card.exp_month).padStart(2, '0'),
+              card_exp_year: String(card.exp_year),
+              card_holder_name: card.holder_name,
+              card_issuing_country: card.issuing_country,
+              card_cvc: card.cvc,
+              ...(card.nick_name ? { nick_name: card.nick_name } : {}),
+            },
+          },
+          ...(tokenization.network ? { network_tokenization: { enable: 'Enable' as const } } : {}),
+        }),
+      );
+    }
     await this.checkpoint('payment_method', {
       status: 'succeeded',
       payment_method_id: method.id,
@@ -226,12 +266,34 @@ class JobRun {
     return method.id;
   }
 
+  /**
+   * The card an earlier attempt of this job vaulted, if Hyperswitch did: same last four, BIN and
+   * expiry, saved for this customer since shortly before that attempt.
+   */
+  private async findVaultedCard(customerId: string, card: SealedCard, attemptedAt: string): Promise<PaymentMethod | undefined> {
+    const { customer_payment_methods: methods } = await this.call('customers.listSavedPaymentMethods', () => this.deps.vault.listCustomerPaymentMethods(customerId));
+    const since = Date.parse(attemptedAt) - ATTEMPT_CLOCK_SKEW_MS;
+    const match = methods
+      .filter((method) => {
+        const saved = method.payment_method_data?.card;
+        return (
+          saved?.last4_digits === card.number.slice(-4) &&
+          (!saved.card_isin || card.number.startsWith(saved.card_isin)) &&
+          Number(saved.expiry_month) === card.exp_month &&
+          fullExpiryYear(Number(saved.expiry_year)) === card.exp_year &&
+          Date.parse(method.created) >= since
+        );
+      })
+      .sort((a, b) => Date.parse(a.created) - Date.parse(b.created))[0];
+    return match ? this.call('paymentMethods.retrieve', () => this.deps.vault.getPaymentMethod(match.id)) : undefined;
+  }
+
   /** A charge of a card saved earlier: it must exist and belong to the job's customer. */
   private async savedPaymentMethod(customerId: string): Promise<{ paymentMethodId: string; cardToken: CardToken }> {
     const paymentMethodId = (this.message as { payment_method_id: string }).payment_method_id;
     let method: PaymentMethod;
     try {
-      method = await this.deps.vault.getPaymentMethod(paymentMethodId);
+      method = await this.call('paymentMethods.retrieve', () => this.deps.vault.getPaymentMethod(paymentMethodId));
     } catch (error) {
       if (error instanceof HyperswitchNotFoundError) throw new JobFailure('payment_method_not_found', 'The payment_method_id given does not exist in Hyperswitch');
       throw error;
@@ -245,20 +307,29 @@ class JobRun {
   private async charge(customerId: string, paymentMethodId: string, cardToken: CardToken): Promise<{ status: 'succeeded' } | { status: 'failed'; error: JobError }> {
     const charge = this.message.charge!;
     const reference = paymentReference(this.message.job_id);
-    let payment: Payment;
-    try {
-      payment = await this.deps.payments.createAndConfirmPayment({
-        amount_details: { order_amount: charge.amount, currency: charge.currency },
-        merchant_reference_id: reference,
-        customer_id: customerId,
-        payment_method_type: 'card',
-        payment_method_id: paymentMethodId,
-        payment_method_data: { card_token: cardToken },
-        ...(charge.description ? { description: charge.description } : {}),
-      });
-    } catch (error) {
-      if (!(error instanceof HyperswitchDuplicateError)) throw error;
-      payment = await this.findPayment(customerId, reference);
+    const step = this.steps.payment;
+    // A payment whose outcome is unknown is looked up before anything is sent again.
+    let payment = step.attempted_at ? await this.findPayment(customerId, reference) : undefined;
+    if (!payment) {
+      await this.checkpoint('payment', { ...step, attempted_at: this.now() });
+      try {
+        payment = await this.call('payments.createAndConfirm', () =>
+          this.deps.payments.createAndConfirmPayment({
+            amount_details: { order_amount: charge.amount, currency: charge.currency },
+            merchant_reference_id: reference,
+            customer_id: customerId,
+            payment_method_type: 'card',
+            payment_method_id: paymentMethodId,
+            payment_method_data: { card_token: cardToken },
+            ...(charge.description ? { description: charge.description } : {}),
+          }),
+        );
+      } catch (error) {
+        // HE_01: the reference exists — an earlier attempt charged; never charge twice.
+        if (!(error instanceof HyperswitchDuplicateError)) throw error;
+        payment = await this.findPayment(customerId, reference);
+        if (!payment) throw new RetryLaterError(`Hyperswitch reports payment ${reference} as a duplicate but does not list it yet`);
+      }
     }
     const charged = CHARGED.has(payment.status);
     await this.checkpoint('payment', { status: charged ? 'succeeded' : 'failed', payment_id: payment.id, payment_status: payment.status });
@@ -276,11 +347,10 @@ class JobRun {
     };
   }
 
-  /** An earlier run charged already (HE_01 on our reference): find that payment instead of charging again. */
-  private async findPayment(customerId: string, reference: string): Promise<Payment> {
-    const list = await this.deps.payments.listPayments({ customerId });
+  /** The payment with our reference for this job, if Hyperswitch has one. */
+  private async findPayment(customerId: string, reference: string): Promise<Payment | undefined> {
+    const list = await this.call('payments.list', () => this.deps.payments.listPayments({ customerId }));
     const found = list.data.find((payment) => payment.merchant_reference_id === reference);
-    if (!found) throw new RetryLaterError(`Hyperswitch reports payment ${reference} as a duplicate but does not list it yet`);
-    return this.deps.payments.getPayment(found.id);
+    return found ? this.call('payments.retrieve', () => this.deps.payments.getPayment(found.id)) : undefined;
   }
 }

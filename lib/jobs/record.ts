@@ -14,11 +14,10 @@ export interface NewJob {
   tokenization?: { psp: boolean; network: boolean };
   /** The payment method saved earlier that the job charges: nothing is vaulted. */
   savedPaymentMethodId?: string;
-  clientSecretHash?: string;
   now?: Date;
 }
 
-export function newJobRecord({ jobId, source, card, charge, existingCustomer = false, tokenization, savedPaymentMethodId, clientSecretHash, now = new Date() }: NewJob): JobRecord {
+export function newJobRecord({ jobId, source, card, charge, existingCustomer = false, tokenization, savedPaymentMethodId, now = new Date() }: NewJob): JobRecord {
   const at = now.toISOString();
   return {
     job_id: jobId,
@@ -27,7 +26,6 @@ export function newJobRecord({ jobId, source, card, charge, existingCustomer = f
     created_at: at,
     updated_at: at,
     expires_at: Math.floor(now.getTime() / 1000) + JOB_RECORD_TTL_DAYS * 86_400,
-    ...(clientSecretHash ? { client_secret_hash: clientSecretHash } : {}),
     ...(card ? { card } : {}),
     ...(charge ? { charge } : {}),
     steps: {

@@ -152,13 +152,14 @@ export interface JobError {
   retryable: boolean;
 }
 
+/** `attempted_at`: a create was sent at that time, its outcome not yet recorded (look it up first). */
 export interface JobSteps {
   customer: { status: StepStatus; customer_id?: string };
-  payment_method: { status: StepStatus; payment_method_id?: string; psp_token: TokenStatus; network_token: TokenStatus };
-  payment: { status: StepStatus; payment_id?: string; payment_status?: string };
+  payment_method: { status: StepStatus; payment_method_id?: string; psp_token: TokenStatus; network_token: TokenStatus; attempted_at?: string };
+  payment: { status: StepStatus; payment_id?: string; payment_status?: string; attempted_at?: string };
 }
 
-/** The job record: ids, statuses and the masked card. No card number, no CVC, no client secret. */
+/** The job record: ids, statuses and the masked card. No card number, no CVC, no client secret (it is derived, §8 of the design). */
 export interface JobRecord {
   job_id: string;
   status: JobStatus;
@@ -168,7 +169,6 @@ export interface JobRecord {
   updated_at: string;
   /** DynamoDB TTL, epoch seconds. */
   expires_at: number;
-  client_secret_hash?: string;
   card?: { brand: string; last4: string; exp_month: number; exp_year: number };
   charge?: { amount: number; currency: string };
   steps: JobSteps;

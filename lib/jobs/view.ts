@@ -22,6 +22,12 @@ export const jobViewSchema = z.object({
 });
 export type JobView = z.infer<typeof jobViewSchema>;
 
+/** `attempted_at` is the worker's bookkeeping, not part of the contract. */
+function withoutAttempt<T extends { attempted_at?: string }>(step: T): Omit<T, 'attempted_at'> {
+  const { attempted_at, ...rest } = step;
+  return rest;
+}
+
 export function jobView(job: JobRecord): JobView {
   return {
     job_id: job.job_id,
@@ -30,7 +36,11 @@ export function jobView(job: JobRecord): JobView {
     updated_at: job.updated_at,
     card: job.card ?? null,
     charge: job.charge ?? null,
-    steps: job.steps,
+    steps: {
+      customer: job.steps.customer,
+      payment_method: withoutAttempt(job.steps.payment_method),
+      payment: withoutAttempt(job.steps.payment),
+    },
     error: job.error ?? null,
     attempts: job.attempts,
   };

@@ -103,7 +103,7 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
     let start: Record<string, unknown> | undefined;
     do {
       const page = await dynamo.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
-      items.push(...((page.Items ?? []) as JobRecord[]));
+      items.push(...((page.Items ?? []).filter((item) => item.kind !== 'idempotency') as JobRecord[]));
       start = page.LastEvaluatedKey;
     } while (start);
     return items;

@@ -116,6 +116,41 @@ describe('POST /checkouts → job', () => {
   });
 });
 
+describe('Idempotency-Key', () => {
+  const post = (key: string, body: unknown) => stack.request('/checkouts', { method: 'POST', headers: { ...json, 'Idempotency-Key': key }, body: JSON.stringify(body) });
+
+  it('answers a repeated request with the first job, and runs it once', async () => {
+    const key = `order-${randomBytes(4).toString('hex')}`;
+    const before = (await stack.jobs()).length;
+    const first = await post(key, validCheckout());
+    const second = await post(key, validCheckout());
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.body).toEqual(first.body);
+    expect((await stack.jobs()).length).toBe(before + 1);
+  });
+
+  it('refuses the same key with a different body (409)', async () => {
+    const key = `order-${randomBytes(4).toString('hex')}`;
+    await post(key, validCheckout());
+    const other = await post(key, { ...validCheckout(), charge: { amount: 100, currency: 'USD' } });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+  });
+
+  it('creates one job for concurrent requests with one key', async () => {
+    const key = `order-${randomBytes(4).toString('hex')}`;
+    const before = (await stack.jobs()).length;
+    const answers = await Promise.all(Array.from({ length: 6 }, () => post(key, validCheckout())));
+    expect(new Set(answers.map((a) => a.body.job_id)).size).toBe(1);
+    expect((await stack.jobs()).length).toBe(before + 1);
+  });
+
+  it('refuses a malformed key', async () => {
+    expect((await post('x'.repeat(300), validCheckout())).body.error.code).toBe('invalid_idempotency_key');
+  });
+});
+
 describe('bad input', () => {
   it.each(invalidCheckouts)('answers 400 to %s, naming the field, enqueuing nothing', async (_, body, path) => {
     const answer = await checkout(body);
@@ -144,14 +179,16 @@ describe('bad input', () => {
     expect((await stack.inspect()).customers).toBe(before.customers);
   });
 
-  it('guards job status: secret required, bound to its job, unknown jobs 404', async () => {
+  it('guards job status: credentials required, a secret bound to its job, unknown jobs 404 to a server key', async () => {
     const a = (await checkout(validCheckout())).body;
     const b = (await checkout(validCheckout())).body;
     expect((await stack.request(`/jobs/${a.job_id}`)).status).toBe(401);
     expect((await status(a.job_id, b.client_secret)).status).toBe(403);
     expect((await status(a.job_id, `${a.job_id}_secret_${'A'.repeat(32)}`)).status).toBe(403);
     const unknown = `job_${'0'.repeat(32)}`;
-    expect((await status(unknown, `${unknown}_secret_${'A'.repeat(32)}`)).status).toBe(404);
+    // A forged secret is refused before the store is read: an unknown job looks like any other.
+    expect((await status(unknown, `${unknown}_secret_${'A'.repeat(32)}`)).status).toBe(403);
+    expect((await stack.request(`/jobs/${unknown}`, { headers: server })).status).toBe(404);
     expect((await stack.request('/jobs/..%2F..%2Fetc', { headers: server })).status).toBe(404);
     expect((await stack.request(`/jobs/${a.job_id}`, { headers: server })).body).toMatchObject({ job_id: a.job_id });
     expect((await stack.request(`/jobs/${a.job_id}`, { headers: publishable })).status).toBe(403);

@@ -8,8 +8,11 @@ import { encryptJson, type DataKeys } from '../../../../lib/crypto';
 import {
   DEFAULT_MAX_CHARGE_AMOUNT,
   DynamoDbJobStore,
+  customerReference,
+  paymentReference,
   RetryLaterError,
   runVaultJob,
+  SimulatedCrash,
   sealVaultJob,
   vaultRequestSchema,
   type JobStore,
@@ -177,6 +180,78 @@ describe('runVaultJob', () => {
     const unavailable = deps({ dataKeys: async () => Promise.reject(new Error('Secrets Manager unreachable')) });
     await expect(runVaultJob(message, unavailable)).rejects.toBeInstanceOf(RetryLaterError);
     expect(await store.get(message.job_id)).toBeUndefined();
+  });
+
+  it('does not vault the card twice when Hyperswitch saved it but the answer was lost', async () => {
+    const message = job();
+    hyperswitch.simulator.faults.enqueue([{ kind: 'act_then_fail', route: 'POST /v2/payment-methods' }]);
+    await expect(runVaultJob(message, deps())).rejects.toBeInstanceOf(RetryLaterError);
+    expect(inspect().payment_methods).toBe(1);
+    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    expect(inspect().payment_methods).toBe(1);
+    expect(inspect().requests['POST /v2/payment-methods']?.total).toBe(1);
+  });
+
+  it('vaults the card again when the attempt that timed out had not saved it', async () => {
+    const message = job();
+    hyperswitch.simulator.faults.enqueue([{ kind: 'timeout', route: 'POST /v2/payment-methods' }]);
+    await expect(runVaultJob(message, deps())).rejects.toBeInstanceOf(RetryLaterError);
+    expect(inspect().payment_methods).toBe(0);
+    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    expect(inspect().payment_methods).toBe(1);
+  });
+
+  it('looks a charge with an unknown outcome up before charging again', async () => {
+    const message = job({ charge: { amount: 700, currency: 'USD' } });
+    hyperswitch.simulator.faults.enqueue([{ kind: 'act_then_timeout', route: 'POST /v2/payments' }]);
+    await expect(runVaultJob(message, deps())).rejects.toBeInstanceOf(RetryLaterError);
+    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    expect(inspect().payments).toBe(1);
+    expect(inspect().requests['POST /v2/payments']?.total).toBe(1);
+    expect(inspect().requests['GET /v2/payments/list']?.total).toBe(1);
+  });
+
+  describe('a worker killed at any step boundary', () => {
+    const points: string[] = [];
+    beforeAll(async () => {
+      await runVaultJob(job({ charge: { amount: 100, currency: 'USD' } }), deps({ crashPoint: (point) => void points.push(point) }));
+    });
+
+    it('has boundaries before and after every Hyperswitch call and every checkpoint', () => {
+      expect(points).toEqual([
+        'before customers.create', 'after customers.create', 'before checkpoint customer', 'after checkpoint customer',
+        'before checkpoint payment_method', 'after checkpoint payment_method', 'before paymentMethods.create', 'after paymentMethods.create',
+        'before checkpoint payment_method', 'after checkpoint payment_method',
+        'before checkpoint payment', 'after checkpoint payment', 'before payments.createAndConfirm', 'after payments.createAndConfirm',
+        'before checkpoint payment', 'after checkpoint payment',
+      ]);
+    });
+
+    it.each([...new Set([
+      'before customers.create', 'after customers.create', 'before checkpoint customer', 'after checkpoint customer',
+      'before checkpoint payment_method', 'after checkpoint payment_method', 'before paymentMethods.create', 'after paymentMethods.create',
+      'before checkpoint payment', 'after checkpoint payment', 'before payments.createAndConfirm', 'after payments.createAndConfirm',
+    ])])('%s: the next run, once the lease expires, finishes with one of everything', async (point) => {
+      const message = job({ charge: { amount: 100, currency: 'USD' } });
+      const start = Date.now();
+      let crashed = false;
+      const crashOnce = (at: string) => {
+        if (at === point && !crashed) {
+          crashed = true;
+          throw new SimulatedCrash(at);
+        }
+      };
+      await expect(runVaultJob(message, deps({ crashPoint: crashOnce, clock: () => start }))).rejects.toBeInstanceOf(SimulatedCrash);
+      // The crashed run still holds the lease: a redelivery now is told to come back later.
+      await expect(runVaultJob(message, deps({ clock: () => start + 1 }))).rejects.toBeInstanceOf(RetryLaterError);
+      await expect(runVaultJob(message, deps({ clock: () => start + 5_001 }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      const record = await store.get(message.job_id);
+      const customerId = record!.steps.customer.customer_id!;
+      const state = inspect();
+      expect(state.customers_by_reference[customerReference(message.job_id)]).toBe(1);
+      expect(state.payment_methods_by_customer[customerId]).toBe(1);
+      expect(state.payments_by_reference[paymentReference(message.job_id)]).toBe(1);
+    });
   });
 
   it('never stores the card number or the CVC', async () => {
