@@ -6,7 +6,7 @@ import { concurrencyLimit } from '../lib/concurrency';
 import { readConfig, workerEnv } from '../lib/config';
 import { dataKeysSchema } from '../lib/crypto';
 import { createHyperswitchClients } from '../lib/hyperswitch';
-import { DynamoDbJobStore, newJobRecord, parseVaultJobMessage, runVaultJob } from '../lib/jobs';
+import { DynamoDbJobStore, newJobRecord, parseVaultJobMessage, runVaultJob, SimulatedCrash } from '../lib/jobs';
 import { logger } from '../lib/log';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
 
@@ -15,7 +15,24 @@ const secrets = new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECOND
 const keys = typedSecret(secrets, config.CARD_KEYS_SECRET_ID, dataKeysSchema);
 const { vault, payments } = createHyperswitchClients(config, secrets, logger);
 const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
-const deps = { store, vault, payments, dataKeys: () => keys.get(), log: logger, leaseMs: config.JOB_LEASE_SECONDS * 1000 };
+const crashProbability = config.CHAOS_CRASH_PROBABILITY;
+const deps = {
+  store,
+  vault,
+  payments,
+  dataKeys: () => keys.get(),
+  log: logger,
+  leaseMs: config.JOB_LEASE_SECONDS * 1000,
+  ...(crashProbability > 0
+    ? {
+        crashPoint: (point: string) => {
+          if (Math.random() >= crashProbability) return;
+          logger.warn('Simulated crash', { point });
+          throw new SimulatedCrash(point);
+        },
+      }
+    : {}),
+};
 const limit = concurrencyLimit(config.WORKER_RECORD_CONCURRENCY);
 const processor = new BatchProcessor(EventType.SQS);
 

@@ -38,10 +38,20 @@ export async function loadFunction(fn: FunctionConfig, service: string, stage: s
     sourcemap: 'inline',
     logLevel: 'silent',
   });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a freshly built CommonJS bundle
-  const module = require(outfile) as Record<string, unknown>;
-  const handler = module[exportName] as Handler | undefined;
-  if (typeof handler !== 'function') throw new Error(`${fn.handler} does not export a handler function`);
+  // Lambda runs one invocation at a time per container and starts more containers for concurrent ones:
+  // each container here is a fresh load of the bundle, with its own module state (caches, clients).
+  const idle: Handler[] = [];
+  const container = (): Handler => {
+    const cached = idle.pop();
+    if (cached) return cached;
+    delete require.cache[outfile];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a freshly built CommonJS bundle
+    const module = require(outfile) as Record<string, unknown>;
+    const handler = module[exportName] as Handler | undefined;
+    if (typeof handler !== 'function') throw new Error(`${fn.handler} does not export a handler function`);
+    return handler;
+  };
+  idle.push(container());
   const functionName = `${service}-${stage}-${fn.name}`;
   return {
     name: fn.name,
@@ -66,10 +76,17 @@ export async function loadFunction(fn: FunctionConfig, service: string, stage: s
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new LambdaTimeoutError(fn.name, fn.timeoutSeconds)), fn.timeoutSeconds * 1000);
       });
+      const handler = container();
+      let timedOut = false;
       try {
         return await Promise.race([handler(event, context), timeout]);
+      } catch (error) {
+        timedOut = error instanceof LambdaTimeoutError;
+        throw error;
       } finally {
         clearTimeout(timer);
+        // A timed-out container is never reused (its abandoned run may still be going), as Lambda discards it.
+        if (!timedOut) idle.push(handler);
       }
     },
   };

@@ -62,8 +62,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: LocalStackOptions['l
     secretsManagerPort: port('LOCAL_SECRETS_MANAGER_PORT', 4584),
     simulatorPort: port('HYPERSWITCH_SIM_PORT', SIM_DEFAULTS.port),
     apiKeys: { server: env.S2S_VAULT_SERVER_KEY ?? LOCAL_API_KEYS.server, publishable: env.S2S_VAULT_PUBLISHABLE_KEY ?? LOCAL_API_KEYS.publishable },
-    visibilityTimeoutSeconds: port('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 12),
-    jobLeaseSeconds: port('LOCAL_JOB_LEASE_SECONDS', 10),
+    visibilityTimeoutSeconds: port('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 15),
+    jobLeaseSeconds: port('LOCAL_JOB_LEASE_SECONDS', 12),
     hyperswitch: real
       ? {
           baseUrl: env.HYPERSWITCH_BASE_URL!,

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from '../errors';
+import { callBudgetMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../hyperswitch/retry';
 
 /**
  * Reads the environment through a zod schema once per process (Lambda init) and fails with a message
@@ -27,9 +28,15 @@ export const hyperswitchEnv = z.object({
   HYPERSWITCH_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://sandbox.hyperswitch.io'),
   HYPERSWITCH_TIMEOUT_MS: positiveInt(10_000),
   HYPERSWITCH_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /** A 429's Retry-After longer than this is left to SQS redelivery instead of waited for. */
+  HYPERSWITCH_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(30_000).default(5_000),
   SECRETS_TTL_SECONDS: positiveInt(300),
 });
 export type HyperswitchEnv = z.infer<typeof hyperswitchEnv>;
+
+export function retryPolicy(env: Pick<HyperswitchEnv, 'HYPERSWITCH_MAX_RETRIES' | 'HYPERSWITCH_MAX_RETRY_AFTER_MS'>): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, maxRetries: env.HYPERSWITCH_MAX_RETRIES, maxRetryAfterMs: env.HYPERSWITCH_MAX_RETRY_AFTER_MS };
+}
 
 /** For functions that reach only the vault side: they are not even told the payment secret's name. */
 export const vaultApiEnv = hyperswitchEnv.omit({ HYPERSWITCH_PAYMENT_SECRET_ID: true });
@@ -57,13 +64,25 @@ export const checkoutEnv = jobsEnv.extend({
 });
 export type CheckoutEnv = z.infer<typeof checkoutEnv>;
 
-export const workerEnv = jobsEnv.extend(hyperswitchEnv.shape).extend({
+export const workerEnv = jobsEnv
+  .extend(hyperswitchEnv.shape)
+  .extend({
   CHARGE_MAX_AMOUNT: positiveInt(1_000_000),
   /** Records of one SQS batch processed at once. */
   WORKER_RECORD_CONCURRENCY: positiveInt(5),
   /** Must stay below the queue's visibility timeout and above the function timeout. */
-  JOB_LEASE_SECONDS: positiveInt(40),
-});
+  JOB_LEASE_SECONDS: positiveInt(45),
+  /**
+   * Fault injection for the local fault suite only (never set in serverless.yml): the probability
+   * that the worker "crashes" at each step boundary.
+   */
+  CHAOS_CRASH_PROBABILITY: z.coerce.number().min(0).max(1).default(0),
+  })
+  // The lease is renewed before each Hyperswitch call, so one call with all its retries must fit in it.
+  .refine((env) => env.JOB_LEASE_SECONDS * 1000 > callBudgetMs(retryPolicy(env), env.HYPERSWITCH_TIMEOUT_MS), {
+    path: ['JOB_LEASE_SECONDS'],
+    message: 'must exceed one Hyperswitch call with its retries (HYPERSWITCH_TIMEOUT_MS × (HYPERSWITCH_MAX_RETRIES + 1) plus the waits between)',
+  });
 export type WorkerEnv = z.infer<typeof workerEnv>;
 
 export const deadLetterEnv = z.object({ JOBS_TABLE_NAME: z.string().min(1) });

@@ -1,8 +1,7 @@
-import type { HyperswitchEnv, VaultApiEnv } from '../config';
+import { retryPolicy, type HyperswitchEnv, type VaultApiEnv } from '../config';
 import type { Log } from '../log';
 import { hyperswitchCredentialsSchema, typedSecret, type SecretSource } from '../secrets';
 import { PaymentsClient, VaultClient } from './client';
-import { DEFAULT_RETRY_POLICY } from './retry';
 import { HyperswitchTransport } from './transport';
 
 export * from './client';
@@ -15,7 +14,7 @@ function transportFor(env: VaultApiEnv, log: Log): HyperswitchTransport {
   return new HyperswitchTransport({
     baseUrl: env.HYPERSWITCH_BASE_URL,
     timeoutMs: env.HYPERSWITCH_TIMEOUT_MS,
-    retry: { ...DEFAULT_RETRY_POLICY, maxRetries: env.HYPERSWITCH_MAX_RETRIES },
+    retry: retryPolicy(env),
     log,
   });
 }

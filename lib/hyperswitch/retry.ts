@@ -51,3 +51,15 @@ export function parseRetryAfter(header: string | null, now: number = Date.now())
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/**
+ * The longest one logical call can take with its retries: every attempt timing out, and the longest
+ * wait between attempts (backoff or an honoured Retry-After). A job's lease must outlast it.
+ */
+export function callBudgetMs(policy: RetryPolicy, timeoutMs: number): number {
+  let budget = timeoutMs * (policy.maxRetries + 1);
+  for (let retry = 0; retry < policy.maxRetries; retry++) {
+    budget += Math.max(Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry), policy.maxRetryAfterMs);
+  }
+  return budget;
+}

@@ -35,7 +35,7 @@ export interface PipelineDeps {
   payments: PaymentsApi;
   dataKeys: () => Promise<DataKeys>;
   log: Log;
-  /** Shorter than the queue's visibility timeout, longer than one run can take. */
+  /** Shorter than the queue's visibility timeout, longer than one Hyperswitch call with its retries can take. */
   leaseMs: number;
   clock?: () => number;
 }
@@ -181,8 +181,13 @@ class JobRun {
     return this.charge(customerId, paymentMethodId, cardToken);
   }
 
-  /** A Hyperswitch call, with the crash points around it. */
+  /**
+   * A Hyperswitch call, with the crash points around it. The lease is renewed first, so the call
+   * starts with a whole lease ahead of it (longer than a call with its retries can take) and no
+   * other run can act on the job meanwhile; a run that lost the lease stops here.
+   */
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    await this.deps.store.renew(this.message.job_id, this.owner, (this.deps.clock ?? Date.now)() + this.deps.leaseMs);
     this.deps.crashPoint?.(`before ${operation}`);
     const result = await fn();
     this.deps.crashPoint?.(`after ${operation}`);

@@ -20,6 +20,8 @@ export interface JobStore {
    * when none exists (a job a merchant published straight to the queue).
    */
   claim(jobId: string, lease: { owner: string; until: number; now: number }, initial: () => JobRecord): Promise<ClaimResult>;
+  /** Extends the lease before work that must not overlap another run; only the lease owner may. */
+  renew(jobId: string, owner: string, until: number): Promise<void>;
   /** Records one step's result; only the lease owner may. */
   checkpoint<K extends keyof JobSteps>(jobId: string, owner: string, step: K, value: JobSteps[K]): Promise<void>;
   /** Ends the job; only the lease owner may. */
@@ -112,6 +114,10 @@ export class DynamoDbJobStore implements JobStore {
       if (error instanceof JobExistsError) return { outcome: 'busy' };
       throw error;
     }
+  }
+
+  async renew(jobId: string, owner: string, until: number): Promise<void> {
+    await this.ownedUpdate(jobId, owner, 'SET lease_until = :until, updated_at = :at', {}, { ':until': until });
   }
 
   async checkpoint<K extends keyof JobSteps>(jobId: string, owner: string, step: K, value: JobSteps[K]): Promise<void> {

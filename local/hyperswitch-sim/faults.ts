@@ -22,6 +22,8 @@ export const FAULT_KINDS = [
   'connector_error',
   /** 200 with a body that is not JSON (a proxy's error page), after acting. */
   'malformed_response',
+  /** A latency spike of `spikeMs`, then the request is served normally. */
+  'latency_spike',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -37,6 +39,7 @@ export const faultConfigSchema = z.strictObject({
   /** Requests per second over all routes; more are answered 429 (not counted as an injected fault). */
   rateLimitPerSecond: z.number().positive().optional(),
   retryAfterSeconds: z.number().int().min(0).max(60).default(1),
+  spikeMs: z.number().int().min(0).max(60_000).default(500),
   /** How long a `timeout` fault holds the request before dropping the socket. */
   holdMs: z.number().int().min(0).max(120_000).default(30_000),
 });
@@ -72,6 +75,7 @@ export class FaultInjector {
     act_then_timeout: 0,
     connector_error: 0,
     malformed_response: 0,
+    latency_spike: 0,
     rate_limited: 0,
   };
 

@@ -234,6 +234,7 @@ export class HyperswitchSimulator {
     }
 
     const fault = this.faults.draw(routeKey);
+    if (fault === 'latency_spike') await new Promise((resolve) => setTimeout(resolve, this.faults.settings.spikeMs));
     if (fault === 'server_error') return this.error(res, new SimError(500, 'HE_00', 'Something went wrong', 'api'));
     if (fault === 'rate_limit') return this.tooManyRequests(res);
     if (fault === 'reset') return void req.socket.destroy();

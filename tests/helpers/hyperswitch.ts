@@ -33,6 +33,7 @@ export async function startHyperswitchStack(options: { timeoutMs?: number } = {}
     HYPERSWITCH_BASE_URL: 'http://127.0.0.1:1',
     HYPERSWITCH_TIMEOUT_MS: options.timeoutMs ?? 2000,
     HYPERSWITCH_MAX_RETRIES: 2,
+    HYPERSWITCH_MAX_RETRY_AFTER_MS: 5_000,
     SECRETS_TTL_SECONDS: 300,
   };
   const clients = createHyperswitchClients(env, secrets, log);

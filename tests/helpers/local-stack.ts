@@ -43,6 +43,8 @@ export interface StackProcess {
   faults(config: FaultConfigInput): Promise<void>;
   script(faults: ScriptedFault[]): Promise<void>;
   jobs(): Promise<JobRecord[]>;
+  /** Waits until every job has ended, so that counters move only for what a test does next. */
+  settled(): Promise<void>;
   job(jobId: string): Promise<JobRecord | undefined>;
   sendRaw(body: string): Promise<void>;
   stop(): Promise<void>;
@@ -61,9 +63,11 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
     env: {
       ...process.env,
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      LOCAL_VISIBILITY_TIMEOUT_SECONDS: '2',
-      LOCAL_JOB_LEASE_SECONDS: '1',
-      HYPERSWITCH_TIMEOUT_MS: '1500',
+      // Short budgets so that retries come back in seconds: lease 3 s > one call (3 × 800 ms + backoff).
+      LOCAL_VISIBILITY_TIMEOUT_SECONDS: '4',
+      LOCAL_JOB_LEASE_SECONDS: '3',
+      HYPERSWITCH_TIMEOUT_MS: '800',
+      HYPERSWITCH_MAX_RETRY_AFTER_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -141,6 +145,9 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
     script: (faults) => control('POST', '/__sim/faults/script', faults),
     jobs,
     job: async (jobId) => (await jobs()).find((job) => job.job_id === jobId),
+    async settled() {
+      await eventually(jobs, (all) => all.every((job) => job.status === 'succeeded' || job.status === 'failed'), 60_000);
+    },
     async sendRaw(body) {
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
     },

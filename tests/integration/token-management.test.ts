@@ -120,6 +120,7 @@ describe('authentication', () => {
 
   it.each(routes)('%s %s: no key → 401, a bad key → 401, a publishable key → 403, a client secret → 401', async (method, path, body) => {
     const call = (headers: Record<string, string>) => stack.request(path, { method, headers: { ...json, ...headers }, body: body ?? undefined });
+    await stack.settled();
     const before = await stack.inspect();
     const none = await call({});
     expect(none.status).toBe(401);
@@ -169,6 +170,7 @@ describe('hostile path parameters', () => {
     ['unicode', '/payment-methods/12345_pm_%E2%80%AE0123456789abcdef0123456789abcdef'],
     ['a customer id with a slash', '/customers/a%2Fb%2Fc%2Fd%2Fe%2Ff%2Fg%2Fh%2Fi%2Fj%2Fk%2Fl%2Fm%2Fn%2Fo%2Fp/payment-methods'],
   ])('%s → 400 or 404, and no Hyperswitch call', async (_, path) => {
+    await stack.settled();
     const before = await stack.inspect();
     const answer = await stack.request(path, { headers: server });
     expect([400, 404]).toContain(answer.status);

@@ -83,6 +83,7 @@ describe('POST /checkouts → job', () => {
   });
 
   it('vaults and charges with the payment key', async () => {
+    await stack.settled();
     const before = await stack.inspect();
     const job = await completed({ ...validCheckout(), charge: { amount: 6540, currency: 'USD', description: 'Order 1' } });
     expect(job).toMatchObject({ status: 'succeeded', charge: { amount: 6540, currency: 'USD' }, steps: { payment: { status: 'succeeded', payment_status: 'succeeded', payment_id: expect.stringMatching(/_pay_/) } } });
@@ -95,6 +96,7 @@ describe('POST /checkouts → job', () => {
   it('vaults for an existing customer without creating one', async () => {
     const first = await completed(validCheckout());
     const customerId = first.steps.customer.customer_id;
+    await stack.settled();
     const before = await stack.inspect();
     const job = await completed({ ...validCheckout(), customer: { customer_id: customerId } });
     expect(job.steps.customer).toEqual({ status: 'skipped', customer_id: customerId });
@@ -102,6 +104,7 @@ describe('POST /checkouts → job', () => {
   });
 
   it('requests PSP and network tokenization and reports both', async () => {
+    await stack.settled();
     const before = await stack.inspect();
     const job = await completed({ ...validCheckout(), tokenization: { psp: true, network: true } });
     expect(job.steps.payment_method).toMatchObject({ psp_token: 'active', network_token: 'active' });
@@ -172,7 +175,9 @@ describe('bad input', () => {
   });
 
   it('created no job and called no Hyperswitch for any of them', async () => {
+    await stack.settled();
     const jobs = await stack.jobs();
+    await stack.settled();
     const before = await stack.inspect();
     for (const [, body] of invalidCheckouts.slice(0, 5)) await checkout(body);
     expect(await stack.jobs()).toHaveLength(jobs.length);
@@ -213,6 +218,7 @@ describe('merchant backends publishing to SQS', () => {
   it('ends a tampered message failed without calling Hyperswitch', async () => {
     const jobId = `tampered-${randomBytes(6).toString('hex')}`;
     const envelope = encryptJson(LOCAL_CARD_KEYS, { number: '4242424242424242' }, 'some-other-job');
+    await stack.settled();
     const before = await stack.inspect();
     await stack.sendRaw(JSON.stringify({ schema: 'vault-job/v1', job_id: jobId, customer: { name: 'Jane', email: 'jane@example.com' }, card: envelope }));
     const job = await jobEnded(jobId);
@@ -235,6 +241,7 @@ describe('merchant backends publishing to SQS', () => {
 describe('redelivery and dead letters', () => {
   it('resumes a half-done job on redelivery without a second customer or payment method', async () => {
     await stack.script([{ kind: 'server_error', route: 'POST /v2/payment-methods' }]);
+    await stack.settled();
     const before = await stack.inspect();
     const job = await completed(validCheckout());
     expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });

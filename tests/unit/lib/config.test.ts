@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { hyperswitchEnv, readConfig } from '../../../lib/config';
+import { hyperswitchEnv, readConfig, workerEnv } from '../../../lib/config';
 import { ConfigError } from '../../../lib/errors';
 
 describe('readConfig', () => {
@@ -12,6 +12,7 @@ describe('readConfig', () => {
       HYPERSWITCH_BASE_URL: 'https://sandbox.hyperswitch.io',
       HYPERSWITCH_TIMEOUT_MS: 2500,
       HYPERSWITCH_MAX_RETRIES: 2,
+      HYPERSWITCH_MAX_RETRY_AFTER_MS: 5000,
       SECRETS_TTL_SECONDS: 300,
     });
   });
@@ -34,6 +35,13 @@ describe('readConfig', () => {
     expect((error as ConfigError).code).toBe('config_invalid');
     expect((error as Error).message).toMatch(/^Invalid configuration: HYPERSWITCH_BASE_URL is invalid/);
     expect((error as Error).message).not.toContain(secretLooking);
+  });
+
+  it('requires the worker lease to outlast one Hyperswitch call with its retries', () => {
+    const worker = { ...required, JOBS_TABLE_NAME: 't', CARD_KEYS_SECRET_ID: 'k' };
+    expect(readConfig(workerEnv, worker).JOB_LEASE_SECONDS).toBe(45);
+    expect(() => readConfig(workerEnv, { ...worker, JOB_LEASE_SECONDS: '20' })).toThrow(/JOB_LEASE_SECONDS is invalid: must exceed one Hyperswitch call/);
+    expect(readConfig(workerEnv, { ...worker, JOB_LEASE_SECONDS: '3', HYPERSWITCH_TIMEOUT_MS: '800', HYPERSWITCH_MAX_RETRY_AFTER_MS: '0' }).JOB_LEASE_SECONDS).toBe(3);
   });
 
   it('rejects out-of-range numbers', () => {

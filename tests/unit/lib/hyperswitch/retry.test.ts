@@ -6,7 +6,7 @@ import {
   HyperswitchTimeoutError,
   type HyperswitchError,
 } from '../../../../lib/hyperswitch';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, shouldRetry } from '../../../../lib/hyperswitch/retry';
+import { callBudgetMs, DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, shouldRetry } from '../../../../lib/hyperswitch/retry';
 
 const ctx = { operation: 'op' };
 const policy = DEFAULT_RETRY_POLICY;
@@ -61,5 +61,13 @@ describe('parseRetryAfter', () => {
   it('ignores absent and unreadable values', () => {
     expect(parseRetryAfter(null)).toBeUndefined();
     expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
+
+describe('callBudgetMs', () => {
+  it('adds every attempt and the longest wait before each retry', () => {
+    expect(callBudgetMs(DEFAULT_RETRY_POLICY, 10_000)).toBe(30_000 + 5_000 + 5_000);
+    expect(callBudgetMs({ ...DEFAULT_RETRY_POLICY, maxRetryAfterMs: 0 }, 800)).toBe(2_400 + 100 + 200);
+    expect(callBudgetMs({ ...DEFAULT_RETRY_POLICY, maxRetries: 0 }, 1_000)).toBe(1_000);
   });
 });

@@ -1,0 +1,40 @@
+/**
+ * `npm run test:faults [-- --jobs N] [--json]`: the fault-injection suite on N jobs (default 1000).
+ * Prints one summary; exits 1 unless duplicates, double charges, lost and stuck jobs are all zero.
+ */
+import { HARM, runFaultSuite } from './suite';
+
+async function main(args: string[]): Promise<number> {
+  const jobsFlag = args.indexOf('--jobs');
+  const jobs = jobsFlag >= 0 ? Number(args[jobsFlag + 1]) : 1000;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error('--jobs takes a positive whole number');
+  const json = args.includes('--json');
+  const summary = await runFaultSuite({ jobs, progress: (line) => console.error(line) });
+  const rows: Array<[string, number | string]> = [
+    ['jobs', summary.jobs],
+    ['faults injected', Object.entries(summary.faults_injected).map(([kind, n]) => `${kind} ${n}`).join(', ')],
+    ['faults injected (total)', Object.values(summary.faults_injected).reduce((a, b) => a + b, 0)],
+    ['duplicate customers', summary.duplicate_customers],
+    ['duplicate payment methods', summary.duplicate_payment_methods],
+    ['double charges', summary.double_charges],
+    ['lost jobs', summary.lost_jobs],
+    ['stuck jobs', summary.stuck_jobs],
+    ['wrongly failed jobs', summary.wrongly_failed_jobs],
+    ['succeeded jobs', summary.succeeded_jobs],
+    ['failed, retries exhausted', summary.retries_exhausted_jobs],
+    ['duration', `${(summary.duration_ms / 1000).toFixed(1)} s`],
+  ];
+  for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
+  const harmed = HARM.filter((counter) => summary[counter] !== 0);
+  console.log(harmed.length === 0 ? 'OK: no duplicate, no double charge, no lost or stuck job' : `HARM: ${harmed.join(', ')}`);
+  if (json) console.log(JSON.stringify(summary));
+  return harmed.length === 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  },
+);
