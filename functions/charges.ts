@@ -5,8 +5,8 @@ import { checkoutEnv, readConfig } from '../lib/config';
 import { jsonResponse } from '../lib/http';
 import { authorized, errorResponses, header, jsonBody, validBody, type AuthorizedEvent } from '../lib/http/middleware';
 import { acceptCharge, chargeRequestSchema, DynamoDbIdempotencyStore, DynamoDbJobStore, idempotencyKey, SqsJobQueue, type ChargeRequest } from '../lib/jobs';
-import { logger } from '../lib/log';
-import { cardKeysReader, merchantKeysReader } from './commons';
+import { correlated, logger } from '../lib/log';
+import { cardKeysReader, merchantKeysReader, requestKeys } from './commons';
 
 const config = readConfig(checkoutEnv.omit({ DEFAULT_CARD_ISSUING_COUNTRY: true }));
 const dynamo = dynamoDbClient();
@@ -20,12 +20,15 @@ const deps = {
 };
 
 /** `POST /charges` (server key): charge a saved payment method through a job; 202 with where to watch it. */
-export const handler = middy<APIGatewayProxyEventV2>()
-  .use(jsonBody(config.CHECKOUT_MAX_BODY_BYTES))
-  .use(authorized(['server'], merchantKeysReader()))
-  .use(validBody(chargeRequestSchema(config.CHARGE_MAX_AMOUNT)))
-  .use(errorResponses(logger))
-  .handler(async (event) => {
-    const accepted = await acceptCharge((event as unknown as AuthorizedEvent<ChargeRequest>).body, deps, idempotencyKey(header(event, 'idempotency-key')));
-    return jsonResponse(202, accepted, { Location: accepted.status_url });
-  });
+export const handler = correlated(
+  middy<APIGatewayProxyEventV2>()
+    .use(jsonBody(config.CHECKOUT_MAX_BODY_BYTES))
+    .use(authorized(['server'], merchantKeysReader()))
+    .use(validBody(chargeRequestSchema(config.CHARGE_MAX_AMOUNT)))
+    .use(errorResponses(logger))
+    .handler(async (event) => {
+      const accepted = await acceptCharge((event as unknown as AuthorizedEvent<ChargeRequest>).body, deps, idempotencyKey(header(event, 'idempotency-key')));
+      return jsonResponse(202, accepted, { Location: accepted.status_url });
+    }),
+  requestKeys,
+);

@@ -5,8 +5,8 @@ import { checkoutEnv, readConfig } from '../lib/config';
 import { jsonResponse } from '../lib/http';
 import { authorized, errorResponses, header, jsonBody, validBody, type AuthorizedEvent } from '../lib/http/middleware';
 import { acceptCheckout, DynamoDbIdempotencyStore, DynamoDbJobStore, idempotencyKey, SqsJobQueue, vaultRequestSchema, type VaultRequest } from '../lib/jobs';
-import { logger } from '../lib/log';
-import { cardKeysReader, merchantKeysReader } from './commons';
+import { correlated, logger } from '../lib/log';
+import { cardKeysReader, merchantKeysReader, requestKeys } from './commons';
 
 const config = readConfig(checkoutEnv);
 const dynamo = dynamoDbClient();
@@ -21,12 +21,15 @@ const deps = {
 };
 
 /** `POST /checkouts` (publishable or server key): validate, seal the card, record the job, enqueue it; 202. */
-export const handler = middy<APIGatewayProxyEventV2>()
-  .use(jsonBody(config.CHECKOUT_MAX_BODY_BYTES))
-  .use(authorized(['publishable', 'server'], merchantKeysReader()))
-  .use(validBody(vaultRequestSchema(config.CHARGE_MAX_AMOUNT)))
-  .use(errorResponses(logger))
-  .handler(async (event) => {
-    const accepted = await acceptCheckout((event as unknown as AuthorizedEvent<VaultRequest>).body, deps, idempotencyKey(header(event, 'idempotency-key')));
-    return jsonResponse(202, accepted, { Location: accepted.status_url });
-  });
+export const handler = correlated(
+  middy<APIGatewayProxyEventV2>()
+    .use(jsonBody(config.CHECKOUT_MAX_BODY_BYTES))
+    .use(authorized(['publishable', 'server'], merchantKeysReader()))
+    .use(validBody(vaultRequestSchema(config.CHARGE_MAX_AMOUNT)))
+    .use(errorResponses(logger))
+    .handler(async (event) => {
+      const accepted = await acceptCheckout((event as unknown as AuthorizedEvent<VaultRequest>).body, deps, idempotencyKey(header(event, 'idempotency-key')));
+      return jsonResponse(202, accepted, { Location: accepted.status_url });
+    }),
+  requestKeys,
+);

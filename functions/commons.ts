@@ -23,3 +23,6 @@ export const merchantKeysReader = (): (() => Promise<MerchantKeys>) => secretRea
 
 /** The card-encryption and HMAC keys (CARD_KEYS_SECRET_ID). */
 export const cardKeysReader = (): (() => Promise<DataKeys>) => secretReader('CARD_KEYS_SECRET_ID', dataKeysSchema);
+
+/** The correlation keys of an API request: API Gateway's request id, on every line its function logs. */
+export const requestKeys = (event: { requestContext?: { requestId?: string } }) => ({ requestId: event.requestContext?.requestId });

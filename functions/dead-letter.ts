@@ -4,7 +4,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDbClient } from '../lib/aws';
 import { deadLetterEnv, readConfig } from '../lib/config';
 import { DynamoDbJobStore, JOB_ID_PATTERN, newJobRecord } from '../lib/jobs';
-import { logger } from '../lib/log';
+import { correlated, logger } from '../lib/log';
 
 const config = readConfig(deadLetterEnv);
 const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
@@ -32,6 +32,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   logger.warn('Vault job dead-lettered', { jobId, messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
 }
 
-export const handler = middy<SQSEvent>().handler(async (event, context) =>
-  processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
+export const handler = correlated(
+  middy<SQSEvent>().handler(async (event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false })),
+  () => ({}),
 );

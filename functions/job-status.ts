@@ -6,8 +6,8 @@ import { jsonResponse } from '../lib/http';
 import { HttpError } from '../lib/http/errors';
 import { authorized, errorResponses, type AuthorizedEvent } from '../lib/http/middleware';
 import { clientSecretMatches, DynamoDbJobStore, JOB_ID_PATTERN, jobIdOfClientSecret, jobView } from '../lib/jobs';
-import { logger } from '../lib/log';
-import { cardKeysReader, merchantKeysReader } from './commons';
+import { correlated, logger } from '../lib/log';
+import { cardKeysReader, merchantKeysReader, requestKeys } from './commons';
 
 const config = readConfig(jobsEnv);
 const cardKeys = cardKeysReader();
@@ -21,17 +21,20 @@ const NOT_FOUND = () => new HttpError(404, 'job_not_found', 'No such job');
  * that job only. The secret is checked before the store is read, so the answer never says whether
  * a job the caller may not see exists.
  */
-export const handler = middy<APIGatewayProxyEventV2>()
-  .use(authorized(['server', 'client_secret'], merchantKeysReader()))
-  .use(errorResponses(logger))
-  .handler(async (event) => {
-    const { principal } = event as unknown as AuthorizedEvent;
-    const jobId = event.pathParameters?.job_id ?? '';
-    if (principal.kind === 'client_secret') {
-      if (jobIdOfClientSecret(principal.secret) !== jobId || !clientSecretMatches(await cardKeys(), jobId, principal.secret)) throw FORBIDDEN();
-    }
-    if (!JOB_ID_PATTERN.test(jobId)) throw NOT_FOUND();
-    const job = await store.get(jobId);
-    if (!job) throw NOT_FOUND();
-    return jsonResponse(200, jobView(job));
-  });
+export const handler = correlated(
+  middy<APIGatewayProxyEventV2>()
+    .use(authorized(['server', 'client_secret'], merchantKeysReader()))
+    .use(errorResponses(logger))
+    .handler(async (event) => {
+      const { principal } = event as unknown as AuthorizedEvent;
+      const jobId = event.pathParameters?.job_id ?? '';
+      if (principal.kind === 'client_secret') {
+        if (jobIdOfClientSecret(principal.secret) !== jobId || !clientSecretMatches(await cardKeys(), jobId, principal.secret)) throw FORBIDDEN();
+      }
+      if (!JOB_ID_PATTERN.test(jobId)) throw NOT_FOUND();
+      const job = await store.get(jobId);
+      if (!job) throw NOT_FOUND();
+      return jsonResponse(200, jobView(job));
+    }),
+  requestKeys,
+);

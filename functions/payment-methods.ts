@@ -5,10 +5,10 @@ import { jsonResponse } from '../lib/http';
 import { HttpError } from '../lib/http/errors';
 import { authorized, errorResponses, jsonBody, type HttpResult } from '../lib/http/middleware';
 import { createVaultClient } from '../lib/hyperswitch';
-import { logger } from '../lib/log';
+import { correlated, logger } from '../lib/log';
 import { idParameter, paymentMethodUpdateSchema, PaymentMethods } from '../lib/payment-methods';
 import { parseOrThrow } from '../lib/validation';
-import { merchantKeysReader, secrets } from './commons';
+import { merchantKeysReader, requestKeys, secrets } from './commons';
 
 const config = readConfig(vaultApiEnv);
 const paymentMethods = new PaymentMethods(createVaultClient(config, secrets, logger));
@@ -27,12 +27,15 @@ const ROUTES: Record<string, (event: APIGatewayProxyEventV2) => Promise<HttpResu
 };
 
 /** Token management (server key): list, retrieve, update and delete saved cards; network-token status. */
-export const handler = middy<APIGatewayProxyEventV2>()
-  .use(jsonBody(4 * 1024, { methods: ['PATCH'] }))
-  .use(authorized(['server'], merchantKeysReader()))
-  .use(errorResponses(logger))
-  .handler(async (event) => {
-    const route = ROUTES[event.routeKey];
-    if (!route) throw new HttpError(404, 'route_not_found', 'No such route');
-    return route(event);
-  });
+export const handler = correlated(
+  middy<APIGatewayProxyEventV2>()
+    .use(jsonBody(4 * 1024, { methods: ['PATCH'] }))
+    .use(authorized(['server'], merchantKeysReader()))
+    .use(errorResponses(logger))
+    .handler(async (event) => {
+      const route = ROUTES[event.routeKey];
+      if (!route) throw new HttpError(404, 'route_not_found', 'No such route');
+      return route(event);
+    }),
+  requestKeys,
+);

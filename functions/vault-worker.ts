@@ -7,7 +7,7 @@ import { readConfig, workerEnv } from '../lib/config';
 import { dataKeysSchema } from '../lib/crypto';
 import { createHyperswitchClients } from '../lib/hyperswitch';
 import { DynamoDbJobStore, newJobRecord, parseVaultJobMessage, runVaultJob, SimulatedCrash } from '../lib/jobs';
-import { logger } from '../lib/log';
+import { correlated, logger, withLogContext } from '../lib/log';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
 
 const config = readConfig(workerEnv);
@@ -21,6 +21,7 @@ const deps = {
   vault,
   payments,
   dataKeys: () => keys.get(),
+  refreshDataKeys: () => keys.invalidate(),
   log: logger,
   leaseMs: config.JOB_LEASE_SECONDS * 1000,
   ...(crashProbability > 0
@@ -45,7 +46,7 @@ const processor = new BatchProcessor(EventType.SQS);
 async function handleRecord(record: SQSRecord): Promise<void> {
   const parsed = parseVaultJobMessage(record.body, config.CHARGE_MAX_AMOUNT);
   if (parsed.valid) {
-    await limit(() => runVaultJob(parsed.message, deps));
+    await limit(() => withLogContext({ jobId: parsed.message.job_id, messageId: record.messageId }, () => runVaultJob(parsed.message, deps)));
     return;
   }
   const { jobId, error, plainCard } = parsed;
@@ -63,6 +64,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 }
 
 /** The vault-jobs queue consumer (SQS event source mapping with ReportBatchItemFailures). */
-export const handler = middy<SQSEvent>().handler(async (event, context) =>
-  processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }),
+export const handler = correlated(
+  middy<SQSEvent>().handler(async (event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false })),
+  () => ({}),
 );

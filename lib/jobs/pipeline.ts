@@ -34,6 +34,8 @@ export interface PipelineDeps {
   vault: VaultApi;
   payments: PaymentsApi;
   dataKeys: () => Promise<DataKeys>;
+  /** Forgets cached keys: an envelope sealed with a key id we do not know yet may follow a rotation. */
+  refreshDataKeys?: () => void;
   log: Log;
   /** Shorter than the queue's visibility timeout, longer than one Hyperswitch call with its retries can take. */
   leaseMs: number;
@@ -89,6 +91,17 @@ function openCard(keys: DataKeys, message: CardJobMessage): SealedCard {
   return parsed.data;
 }
 
+/** Opens the envelope; an unknown key id gets one fresh read of the keys (a rotation we have not seen yet). */
+async function openCardWithRefresh(message: CardJobMessage, deps: PipelineDeps): Promise<SealedCard> {
+  try {
+    return openCard(await deps.dataKeys(), message);
+  } catch (error) {
+    if (!(error instanceof CardDecryptionError && error.code === 'unknown_key_id' && deps.refreshDataKeys)) throw error;
+    deps.refreshDataKeys();
+    return openCard(await deps.dataKeys(), message);
+  }
+}
+
 function tokenStatus(requested: boolean, present: boolean): TokenStatus {
   if (!requested) return 'not_requested';
   return present ? 'active' : 'unavailable';
@@ -108,7 +121,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
   let card: SealedCard | undefined;
   if ('card' in message) {
     try {
-      card = openCard(await deps.dataKeys(), message);
+      card = await openCardWithRefresh(message, deps);
     } catch (error) {
       const fault = jobFault(error);
       if (!fault) throw new RetryLaterError(`Job ${jobId}: the card keys are unavailable`, error);

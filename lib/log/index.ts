@@ -1,9 +1,56 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-
 /**
- * The one logger (Powertools: structured JSON, level from `POWERTOOLS_LOG_LEVEL`). Event logging stays
- * off: an event can hold a card number. Components take a `Log` so tests can pass a recorder.
+ * The one logger: Powertools (structured JSON, level from `POWERTOOLS_LOG_LEVEL`), event logging off
+ * (an event can hold a card number), a correlation id on every line, and a last line of defence:
+ * every value is serialized through a redactor that masks card-number-like digit runs (13–19 digits,
+ * Luhn-valid, separators allowed) and the values of sensitive keys at any depth — also inside error
+ * messages, stacks and causes.
  */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 's2s-vault' });
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { luhnValid, redactPans } from '../card';
 
-export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+export const SENSITIVE_KEYS = new Set(
+  ['number', 'card_number', 'cvc', 'cvv', 'card_cvc', 'card_cvv', 'api_key', 'client_secret', 'authorization', 'x-client-secret', 'hmac_key', 'keys', 'password', 'secret'].map((k) => k.toLowerCase()),
+);
+export const REDACTED = '[redacted]';
+
+/** The redactor, as a JSON.stringify replacer. */
+export function redactingReplacer(key: string, value: unknown): unknown {
+  if (key && SENSITIVE_KEYS.has(key.toLowerCase()) && value !== undefined && value !== null && typeof value !== 'boolean') return REDACTED;
+  if (typeof value === 'string') return redactPans(value);
+  // A card number sent as a JSON number is still a card number.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1e12 && luhnValid(String(value))) return REDACTED;
+  return value;
+}
+
+export const powertoolsLogger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 's2s-vault',
+  jsonReplacerFn: redactingReplacer,
+});
+
+const correlation = new AsyncLocalStorage<Record<string, unknown>>();
+
+/** Runs `fn` with these keys (e.g. a request id, a job id) on every line it logs. */
+export function withLogContext<T>(keys: Record<string, unknown>, fn: () => T): T {
+  return correlation.run({ ...correlation.getStore(), ...keys }, fn);
+}
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+export type Log = Record<Level, (message: string, ...extra: Array<Record<string, unknown>>) => void>;
+
+const at =
+  (level: Level) =>
+  (message: string, ...extra: Array<Record<string, unknown>>) =>
+    powertoolsLogger[level](message, ...extra, correlation.getStore() ?? {});
+
+/** The logger every component uses: Powertools, plus the correlation keys of the current request or job. */
+export const logger: Log = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+
+/** Wraps a Lambda handler: the invocation's context and correlation keys go on every line it logs. */
+export function correlated<E, R>(handler: (event: E, context: Context) => Promise<R>, keys: (event: E, context: Context) => Record<string, unknown>) {
+  return (event: E, context: Context): Promise<R> => {
+    powertoolsLogger.addContext(context);
+    return withLogContext(keys(event, context), () => handler(event, context));
+  };
+}

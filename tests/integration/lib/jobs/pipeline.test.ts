@@ -254,6 +254,23 @@ describe('runVaultJob', () => {
     });
   });
 
+  it('opens envelopes sealed with a key rotated in after its keys were cached, by reading the keys once more', async () => {
+    const rotated: DataKeys = { ...keys, current_key_id: 'k2', keys: { ...keys.keys, k2: randomBytes(32).toString('base64') } };
+    const request = vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT).parse(validCheckout());
+    const before = sealVaultJob(`job-${randomUUID()}`, request, keys).message;
+    const after = sealVaultJob(`job-${randomUUID()}`, request, rotated).message;
+    let cached = keys;
+    let refreshes = 0;
+    const rotating = deps({ dataKeys: async () => cached, refreshDataKeys: () => ((cached = rotated), (refreshes += 1)) });
+    await expect(runVaultJob(before, rotating)).resolves.toMatchObject({ status: 'succeeded' });
+    await expect(runVaultJob(after, rotating)).resolves.toMatchObject({ status: 'succeeded' });
+    expect(refreshes).toBe(1);
+    const unknown = { ...sealVaultJob(`job-${randomUUID()}`, request, rotated).message };
+    unknown.card = { ...unknown.card, kid: 'k9' };
+    await expect(runVaultJob(unknown, rotating)).resolves.toMatchObject({ status: 'failed' });
+    expect((await store.get(unknown.job_id))?.error?.code).toBe('unknown_key_id');
+  });
+
   it('never stores the card number or the CVC', async () => {
     const message = job({ charge: { amount: 100, currency: 'USD' } });
     await runVaultJob(message, deps());

@@ -1,0 +1,117 @@
+/**
+ * The AWS footprint, read from the CloudFormation that `serverless package` generates: least-privilege
+ * IAM, encrypted queues with a DLQ and short retention, TLS-only queue access, an encrypted table.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const root = join(__dirname, '../..');
+jest.setTimeout(180_000);
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, any>;
+}
+let resources: Record<string, Resource>;
+
+beforeAll(async () => {
+  await promisify(execFile)(process.execPath, [join(root, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', 'footprint', '--package', '.serverless-footprint'], {
+    cwd: root,
+    timeout: 150_000,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+  });
+  resources = JSON.parse(readFileSync(join(root, '.serverless-footprint/cloudformation-template-update-stack.json'), 'utf8')).Resources;
+});
+
+const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+const statements = (role: Resource): Array<Record<string, any>> => role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
+const asList = <T>(value: T | T[]) => (Array.isArray(value) ? value : [value]);
+
+describe('IAM', () => {
+  it('grants no wildcard action and no wildcard resource', () => {
+    const roles = ofType('AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThan(5);
+    for (const [, role] of roles) {
+      for (const statement of statements(role)) {
+        for (const action of asList(statement.Action)) expect(action).not.toMatch(/\*/);
+        for (const resource of asList(statement.Resource)) expect(resource).not.toBe('*');
+      }
+    }
+  });
+
+  it('scopes every statement to the project’s own log groups, queues, table and secrets', () => {
+    for (const [, role] of ofType('AWS::IAM::Role')) {
+      for (const statement of statements(role)) {
+        for (const resource of asList(statement.Resource)) {
+          const text = JSON.stringify(resource);
+          const own =
+            /log-group:\/aws\/lambda\/s2s-vault-footprint/.test(text) ||
+            /VaultJobsQueue|VaultJobsDeadLetterQueue|JobsTable/.test(text) ||
+            /secret","s2s-vault\/footprint\/(card-encryption-keys|merchant-api-keys|hyperswitch-vault|hyperswitch-payment)-\*"/.test(text);
+          expect({ statement: statement.Action, resource: text, own }).toMatchObject({ own: true });
+        }
+      }
+    }
+  });
+
+  it('gives each function only what it uses: token routes never the payment secret', () => {
+    const secretsOf = (role: string) =>
+      statements(resources[role]!)
+        .filter((s) => asList(s.Action).includes('secretsmanager:GetSecretValue'))
+        .flatMap((s) => asList(s.Resource).map((r) => JSON.stringify(r).match(/footprint\/([a-z-]+)-\*/)?.[1]));
+    expect(secretsOf('PaymentMethodsIamRoleLambdaExecution').sort()).toEqual(['hyperswitch-vault', 'merchant-api-keys']);
+    expect(secretsOf('CheckoutIamRoleLambdaExecution').sort()).toEqual(['card-encryption-keys', 'merchant-api-keys']);
+    expect(secretsOf('VaultWorkerIamRoleLambdaExecution').sort()).toEqual(['card-encryption-keys', 'hyperswitch-payment', 'hyperswitch-vault']);
+    expect(secretsOf('DeadLetterIamRoleLambdaExecution')).toEqual([]);
+    expect(statements(resources.HealthIamRoleLambdaExecution!).every((s) => asList(s.Action).every((a: string) => a.startsWith('logs:')))).toBe(true);
+  });
+
+  it('gives every function a role of its own', () => {
+    for (const [name, fn] of ofType('AWS::Lambda::Function')) {
+      expect(JSON.stringify(fn.Properties.Role)).toContain(name.replace('LambdaFunction', 'IamRoleLambdaExecution'));
+    }
+  });
+});
+
+describe('queues', () => {
+  it('are encrypted, keep messages (which hold an encrypted CVC) at most an hour, and the main one redrives to the DLQ', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    expect(queues.map(([name]) => name).sort()).toEqual(['VaultJobsDeadLetterQueue', 'VaultJobsQueue']);
+    for (const [, queue] of queues) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(queue.Properties.MessageRetentionPeriod).toBeLessThanOrEqual(3600);
+    }
+    expect(resources.VaultJobsQueue!.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['VaultJobsDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
+    expect(resources.VaultJobsQueue!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * resources.VaultWorkerLambdaFunction!.Properties.Timeout);
+  });
+
+  it('refuse access without TLS', () => {
+    const [[, policy] = []] = ofType('AWS::SQS::QueuePolicy');
+    expect(policy!.Properties.Queues).toEqual([{ Ref: 'VaultJobsQueue' }, { Ref: 'VaultJobsDeadLetterQueue' }]);
+    expect(policy!.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('feed the worker with partial batch failures, at a bounded concurrency', () => {
+    const [[, mapping] = []] = ofType('AWS::Lambda::EventSourceMapping').filter(([name]) => name.startsWith('VaultWorker'));
+    expect(mapping!.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 4 } });
+  });
+});
+
+describe('the jobs table and the HTTP API', () => {
+  it('the table is encrypted, on demand, with TTL and point-in-time recovery', () => {
+    expect(resources.JobsTable!.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('the API is throttled at the edge', () => {
+    expect(resources.HttpApiStage!.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 });
+  });
+});
