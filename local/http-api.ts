@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { SECURITY_HEADERS } from '../lib/http';
 import type { LocalFunction } from './lambda';
 import type { CorsConfig } from './serverless-config';
 
@@ -113,7 +114,7 @@ export function createHttpApi(routes: HttpRoute[], log: (line: Record<string, un
         params = Object.fromEntries(candidate.names.map((name, i) => [name, decodeURIComponent(found[i + 1]!)]));
         return true;
       });
-      const send = (status: number, body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }) => {
+      const send = (status: number, body: string, headers: Record<string, string> = { ...SECURITY_HEADERS }) => {
         res.writeHead(status, { ...headers, ...corsHeaders(cors, origin, false) });
         res.end(body);
       };

@@ -34,8 +34,10 @@ export function jsonBody(maxBytes: number, { methods }: { methods?: string[] } =
       const { event } = request;
       if (methods && !methods.includes(event.requestContext.http.method)) return;
       const contentType = header(event, 'content-type') ?? '';
-      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-        throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+      // JSON is UTF-8 (RFC 8259): any other declared charset is refused rather than misread.
+      const charset = /;\s*charset=("?)([^";]+)\1/i.exec(contentType)?.[2];
+      if (!/^application\/json\s*(;|$)/i.test(contentType) || (charset && !/^utf-?8$/i.test(charset))) {
+        throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json (UTF-8)');
       }
       const raw = event.body ?? '';
       const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;

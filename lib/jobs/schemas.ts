@@ -4,7 +4,7 @@
  * Validation messages are ours and never quote the value they reject (it may be a card number).
  */
 import * as z from 'zod';
-import { isExpired, luhnValid, normalizePan } from '../card';
+import { isExpired, luhnValid, normalizePan, redactPans } from '../card';
 import { envelopeSchema } from '../crypto';
 import { CountryAlpha2, Currency } from '../hyperswitch/enums.generated';
 
@@ -31,13 +31,18 @@ const cardNumber = z
     return digits;
   });
 
+/** Free text must not carry a card number: it would travel and be stored in the clear. */
+const noCardNumber = (value: string) => redactPans(value) === value;
+const NO_CARD_NUMBER = 'must not contain a card number';
+
 const printable = (max: number) =>
   z
     .string()
     .trim()
     .min(1)
     .max(max)
-    .regex(/^[^\p{Cc}\p{Cs}]*$/u, 'must not contain control characters');
+    .regex(/^[^\p{Cc}\p{Cs}]*$/u, 'must not contain control characters')
+    .refine(noCardNumber, NO_CARD_NUMBER);
 
 /** The card as a person types it in, validated and normalized. */
 export const cardInputSchema = z
@@ -92,7 +97,7 @@ export const chargeSchema = (maxAmount: number) =>
 export type Charge = z.infer<ReturnType<typeof chargeSchema>>;
 
 const metadataSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'keys must be 1-40 letters, digits, _ . or -'), z.string().max(500))
+  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'keys must be 1-40 letters, digits, _ . or -'), z.string().max(500).refine(noCardNumber, NO_CARD_NUMBER))
   .refine((value) => Object.keys(value).length <= 20, 'at most 20 keys');
 
 /** The body of `POST /checkouts`, and what a merchant backend hands to the publisher (plus a job id). */

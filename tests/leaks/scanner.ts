@@ -1,0 +1,42 @@
+/**
+ * The leak scanner: looks through everything the system wrote — logs, records, queue messages, HTTP
+ * answers — for card numbers (any Luhn-valid 13–19 digit run, grouped or not), CVCs where they can be
+ * identified as such (next to a CVC-like name), and known secret values. It counts what it read, so a
+ * scan of nothing cannot pass unnoticed.
+ */
+import { luhnValid } from '../../lib/card';
+
+export interface Finding {
+  source: string;
+  kind: 'card_number' | 'cvc' | 'secret';
+  /** Where, masked: never the value itself. */
+  excerpt: string;
+}
+
+export interface ScanReport {
+  findings: Finding[];
+  counts: Record<string, { items: number; bytes: number }>;
+}
+
+const PAN = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
+const CVC = /["']?\b(?:card_)?(?:cvc|cvv|cvv2|security_code)\b["']?\s*[:=]\s*["']?(\d{3,4})\b/gi;
+
+export function scan(sources: Record<string, string[]>, secrets: string[]): ScanReport {
+  const findings: Finding[] = [];
+  const counts: ScanReport['counts'] = {};
+  for (const [source, items] of Object.entries(sources)) {
+    counts[source] = { items: items.length, bytes: items.reduce((n, item) => n + item.length, 0) };
+    for (const text of items) {
+      for (const match of text.matchAll(PAN)) {
+        const digits = match[0].replace(/[ -]/g, '');
+        if (luhnValid(digits)) findings.push({ source, kind: 'card_number', excerpt: `…${digits.slice(-4)} at ${match.index}` });
+      }
+      for (const match of text.matchAll(CVC)) findings.push({ source, kind: 'cvc', excerpt: `${match[0].replace(/\d/g, '#')} at ${match.index}` });
+      for (const secret of secrets) {
+        const at = text.indexOf(secret);
+        if (at >= 0) findings.push({ source, kind: 'secret', excerpt: `${secret.slice(0, 4)}… at ${at}` });
+      }
+    }
+  }
+  return { findings, counts };
+}
