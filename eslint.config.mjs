@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.serverless/', '.esbuild/', '.debug/', 'coverage/', 'reports/', 'lib/hyperswitch/enums.generated.ts'] },
+  { ignores: ['node_modules/', '.serverless/', '.serverless-footprint/', '.esbuild/', '.bench/', '.debug/', 'coverage/', 'reports/', 'lib/hyperswitch/enums.generated.ts'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Command-line entry points talk to a person on stdout.
-    files: ['local/**/main.ts', 'local/start.ts', 'local/process.ts', 'scripts/**', 'tests/faults/run.ts'],
+    files: ['local/**/main.ts', 'local/start.ts', 'local/process.ts', 'scripts/**', 'tests/faults/run.ts', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
 );

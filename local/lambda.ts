@@ -37,6 +37,8 @@ export async function loadFunction(fn: FunctionConfig, service: string, stage: s
     format: 'cjs',
     sourcemap: 'inline',
     logLevel: 'silent',
+    // As in serverless.yml: the AWS SDK is the runtime's (here: node_modules), not bundled.
+    external: ['@aws-sdk/*'],
   });
   // Lambda runs one invocation at a time per container and starts more containers for concurrent ones:
   // each container here is a fresh load of the bundle, with its own module state (caches, clients).

@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   visibilityTimeoutSeconds: number;
   /** Below the visibility timeout, as in AWS. */
   jobLeaseSeconds: number;
+  /** Overrides of the worker's event source mapping (benchmarks): pollers at once, records per batch. */
+  workerMapping?: { maximumConcurrency?: number; batchSize?: number };
   /** A real Hyperswitch instead of the simulator. */
   hyperswitch?: { baseUrl: string; vault: { apiKey: string; profileId: string }; payment: { apiKey: string; profileId: string } };
   log: (line: Record<string, unknown>) => void;
@@ -61,6 +63,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: LocalStackOptions['l
     dynamoDbPort: port('LOCAL_DYNAMODB_PORT', 8000),
     secretsManagerPort: port('LOCAL_SECRETS_MANAGER_PORT', 4584),
     simulatorPort: port('HYPERSWITCH_SIM_PORT', SIM_DEFAULTS.port),
+    workerMapping: {
+      maximumConcurrency: env.LOCAL_WORKER_MAX_CONCURRENCY ? Number(env.LOCAL_WORKER_MAX_CONCURRENCY) : undefined,
+      batchSize: env.LOCAL_WORKER_BATCH_SIZE ? Number(env.LOCAL_WORKER_BATCH_SIZE) : undefined,
+    },
     apiKeys: { server: env.S2S_VAULT_SERVER_KEY ?? LOCAL_API_KEYS.server, publishable: env.S2S_VAULT_PUBLISHABLE_KEY ?? LOCAL_API_KEYS.publishable },
     visibilityTimeoutSeconds: port('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 15),
     jobLeaseSeconds: port('LOCAL_JOB_LEASE_SECONDS', 12),
@@ -195,8 +201,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             queueUrl: queueUrls[source]!,
             queueArn: queueArns[source]!,
             fn: local,
-            batchSize: event.sqs.batchSize,
-            maximumConcurrency: event.sqs.maximumConcurrency,
+            batchSize: (fn.name === 'vaultWorker' && options.workerMapping?.batchSize) || event.sqs.batchSize,
+            maximumConcurrency: (fn.name === 'vaultWorker' && options.workerMapping?.maximumConcurrency) || event.sqs.maximumConcurrency,
             reportBatchItemFailures: event.sqs.functionResponseType === 'ReportBatchItemFailures',
             log,
           });

@@ -30,6 +30,11 @@ export const hyperswitchEnv = z.object({
   HYPERSWITCH_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
   /** A 429's Retry-After longer than this is left to SQS redelivery instead of waited for. */
   HYPERSWITCH_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(30_000).default(5_000),
+  /**
+   * Requests per second one container may start: Hyperswitch's 80/s shared by the worker's maximum
+   * concurrency (4) of containers. 0 turns the limiter off.
+   */
+  HYPERSWITCH_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(20),
   SECRETS_TTL_SECONDS: positiveInt(300),
 });
 export type HyperswitchEnv = z.infer<typeof hyperswitchEnv>;

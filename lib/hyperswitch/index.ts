@@ -2,6 +2,7 @@ import { retryPolicy, type HyperswitchEnv, type VaultApiEnv } from '../config';
 import type { Log } from '../log';
 import { hyperswitchCredentialsSchema, typedSecret, type SecretSource } from '../secrets';
 import { PaymentsClient, VaultClient } from './client';
+import { RateLimiter } from './rate-limit';
 import { HyperswitchTransport } from './transport';
 
 export * from './client';
@@ -9,12 +10,14 @@ export * from './errors';
 export type * from './schemas';
 export { HyperswitchTransport, type Credentials } from './transport';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+export { RateLimiter } from './rate-limit';
 
 function transportFor(env: VaultApiEnv, log: Log): HyperswitchTransport {
   return new HyperswitchTransport({
     baseUrl: env.HYPERSWITCH_BASE_URL,
     timeoutMs: env.HYPERSWITCH_TIMEOUT_MS,
     retry: retryPolicy(env),
+    rateLimiter: env.HYPERSWITCH_RATE_LIMIT_PER_SECOND > 0 ? new RateLimiter(env.HYPERSWITCH_RATE_LIMIT_PER_SECOND) : undefined,
     log,
   });
 }

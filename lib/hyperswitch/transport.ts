@@ -8,6 +8,7 @@ import {
   HyperswitchUnexpectedResponseError,
   errorFromResponse,
 } from './errors';
+import type { RateLimiter } from './rate-limit';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, shouldRetry, type HttpMethod, type RetryPolicy } from './retry';
 
 /** One API key with the profile it belongs to; `baseUrl` overrides the transport's default. */
@@ -31,6 +32,8 @@ export interface HyperswitchRequest<T> {
 export interface TransportOptions {
   baseUrl: string;
   timeoutMs: number;
+  /** Requests per second this process may start (none: unlimited). */
+  rateLimiter?: RateLimiter;
   retry?: RetryPolicy;
   log: Log;
   fetch?: typeof fetch;
@@ -77,6 +80,7 @@ export class HyperswitchTransport {
   }
 
   private async attempt<T>(request: HyperswitchRequest<T>, body: unknown, credentials: Credentials, retries: number): Promise<T> {
+    await this.options.rateLimiter?.acquire();
     const { operation, method, path } = request;
     const url = new URL(path, credentials.baseUrl ?? this.options.baseUrl);
     for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);

@@ -10,7 +10,7 @@ import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-s
 import type { JobRecord } from '../../lib/jobs';
 import { customerReference, DEFAULT_MAX_CHARGE_AMOUNT, paymentReference, sealVaultJob, vaultRequestSchema } from '../../lib/jobs';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
-import { startStackProcess, type StackProcess } from '../helpers/local-stack';
+import { startStackProcess, type StackProcess } from '../../local/stack-process';
 
 export interface FaultSuiteOptions {
   jobs: number;

@@ -34,6 +34,7 @@ export async function startHyperswitchStack(options: { timeoutMs?: number } = {}
     HYPERSWITCH_TIMEOUT_MS: options.timeoutMs ?? 2000,
     HYPERSWITCH_MAX_RETRIES: 2,
     HYPERSWITCH_MAX_RETRY_AFTER_MS: 5_000,
+    HYPERSWITCH_RATE_LIMIT_PER_SECOND: 0,
     SECRETS_TTL_SECONDS: 300,
   };
   const clients = createHyperswitchClients(env, secrets, log);

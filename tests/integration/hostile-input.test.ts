@@ -11,7 +11,7 @@ import { encryptJson } from '../../lib/crypto';
 import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../../lib/jobs';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
 import { validCheckout } from '../fixtures/checkouts';
-import { eventually, startStackProcess, type StackProcess } from '../helpers/local-stack';
+import { eventually, startStackProcess, type StackProcess } from '../../local/stack-process';
 
 jest.setTimeout(180_000);
 

@@ -10,7 +10,7 @@ import { SIM_DEFAULTS } from '../../local/hyperswitch-sim/server';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
 import { validCheckout } from '../fixtures/checkouts';
 import { scan } from '../leaks/scanner';
-import { startStackProcess, type StackProcess } from '../helpers/local-stack';
+import { startStackProcess, type StackProcess } from '../../local/stack-process';
 
 jest.setTimeout(120_000);
 

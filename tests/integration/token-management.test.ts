@@ -5,7 +5,7 @@
  */
 import { LOCAL_API_KEYS } from '../../local/stack';
 import { validCheckout } from '../fixtures/checkouts';
-import { eventually, startStackProcess, type StackProcess } from '../helpers/local-stack';
+import { eventually, startStackProcess, type StackProcess } from '../../local/stack-process';
 
 jest.setTimeout(60_000);
 

@@ -11,7 +11,7 @@ import { encryptJson } from '../../lib/crypto';
 import { DEFAULT_MAX_CHARGE_AMOUNT, publishVaultJob, SqsJobQueue, type JobRecord } from '../../lib/jobs';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
 import { invalidCheckouts, validCheckout } from '../fixtures/checkouts';
-import { eventually, startStackProcess, type StackProcess } from '../helpers/local-stack';
+import { eventually, startStackProcess, type StackProcess } from '../../local/stack-process';
 
 jest.setTimeout(60_000);
 

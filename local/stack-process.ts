@@ -1,6 +1,6 @@
 /**
  * `npm start` as a newcomer runs it — the real local stack in its own process — on free ports, for
- * integration tests. Everything the stack prints is kept, so tests can scan it.
+ * integration tests, the fault suite and the benchmarks. Everything the stack prints is kept.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { JobRecord } from '../../lib/jobs';
-import type { FaultConfigInput, ScriptedFault } from '../../local/hyperswitch-sim/faults';
-import type { Inspection } from '../../local/hyperswitch-sim/server';
+import type { JobRecord } from '../lib/jobs';
+import type { FaultConfigInput, ScriptedFault } from './hyperswitch-sim/faults';
+import type { Inspection } from './hyperswitch-sim/server';
 
-const ROOT = join(__dirname, '../..');
+const ROOT = join(__dirname, '..');
 const credentials = { accessKeyId: 'local-fake-access-key', secretAccessKey: 'local-fake-secret-key' };
 
 async function freePort(): Promise<number> {
@@ -38,6 +38,7 @@ export interface StackProcess {
   sqs: SQSClient;
   /** Everything the stack printed after its banner: the logs of the functions and of the stack. */
   output(): string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON that callers assert on
   request(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: any; text: string }>;
   inspect(): Promise<Inspection>;
   faults(config: FaultConfigInput): Promise<void>;
@@ -162,12 +163,12 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
 }
 
 /** Polls until the check passes (or fails with the last value seen). */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!check(value)) {
     if (Date.now() > deadline) throw new Error(`Timed out; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
     value = await read();
   }
   return value;

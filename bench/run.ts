@@ -1,0 +1,329 @@
+/**
+ * `npm run bench [-- --json]`: the performance figures, each against a baseline measured in the same
+ * run, printed as a table (and with --json, one JSON array on the last line). Localhost only.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Server } from 'node:http';
+import { build } from 'esbuild';
+import dynalite from 'dynalite';
+import { hashApiKey } from '../lib/auth';
+import { HyperswitchTransport, VaultClient } from '../lib/hyperswitch';
+import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../lib/jobs';
+import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
+import { LocalSecretsManager } from '../local/secrets-manager';
+import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../local/stack';
+import { eventually, startStackProcess } from '../local/stack-process';
+
+const ROOT = join(__dirname, '..');
+const OUT = join(ROOT, '.bench');
+const FUNCTIONS = ['checkout', 'charges', 'job-status', 'payment-methods', 'vault-worker', 'dead-letter'];
+
+export interface Figure {
+  name: string;
+  ours: number;
+  baseline: number;
+  ratio: number;
+  target: string;
+  met: boolean;
+  unit: string;
+  detail?: string;
+}
+
+const figures: Figure[] = [];
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+function record(figure: Omit<Figure, 'ratio'> & { ratio?: number }) {
+  const full = { ...figure, ratio: round(figure.ratio ?? figure.ours / figure.baseline, 3) };
+  figures.push(full);
+  console.error(`  ${full.name}: ${full.ours} vs ${full.baseline} ${full.unit} (×${full.ratio}) ${full.met ? 'met' : 'NOT met'}`);
+}
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const median = (values: number[]) => percentile(values, 50);
+
+/** Every function bundled as serverless.yml bundles it (SDK from the runtime), and with the SDK inside. */
+async function bundles(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  for (const fn of FUNCTIONS) {
+    const sizes: Record<string, number> = {};
+    for (const sdk of ['runtime', 'bundled'] as const) {
+      const outfile = join(OUT, `${fn}.${sdk}.cjs`);
+      await build({ entryPoints: [join(ROOT, `functions/${fn}.ts`)], outfile, bundle: true, minify: true, platform: 'node', target: 'node24', format: 'cjs', logLevel: 'silent', external: sdk === 'runtime' ? ['@aws-sdk/*'] : [] });
+      sizes[sdk] = round(statSync(outfile).size / 1024, 1);
+    }
+    const target = fn === 'checkout' ? 400 : Infinity;
+    record({ name: `bundle_kb_${fn}`, ours: sizes.runtime!, baseline: sizes.bundled!, target: fn === 'checkout' ? '≤ 400 KB' : 'report', met: sizes.runtime! <= target, unit: 'KB', detail: 'ours: SDK from the runtime; baseline: SDK bundled' });
+  }
+}
+
+const FAKE_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench-fake',
+  AWS_SECRET_ACCESS_KEY: 'bench-fake',
+  JOBS_TABLE_NAME: 'bench-jobs',
+  CARD_KEYS_SECRET_ID: 'bench/card-keys',
+  MERCHANT_KEYS_SECRET_ID: 'bench/merchant-keys',
+  HYPERSWITCH_VAULT_SECRET_ID: 'bench/vault',
+  HYPERSWITCH_PAYMENT_SECRET_ID: 'bench/payment',
+  VAULT_JOBS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/bench-jobs',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+};
+
+/** A fresh Node process loading each bundle and running its init, against one loading an empty module. */
+async function coldStarts(): Promise<void> {
+  const empty = join(OUT, 'empty.cjs');
+  writeFileSync(empty, 'module.exports = {};\n');
+  const run = async (file: string) => {
+    const started = performance.now();
+    await promisify(execFile)(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { cwd: ROOT, env: { ...process.env, ...FAKE_ENV } });
+    return performance.now() - started;
+  };
+  const baseline: number[] = [];
+  for (let i = 0; i < 10; i++) baseline.push(await run(empty));
+  for (const fn of FUNCTIONS) {
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) times.push(await run(join(OUT, `${fn}.runtime.cjs`)));
+    const ours = round(median(times), 1);
+    const base = round(median(baseline), 1);
+    record({ name: `cold_start_${fn}`, ours, baseline: base, target: fn === 'checkout' ? 'init overhead ≤ 150 ms' : 'report', met: fn !== 'checkout' || ours - base <= 150, unit: 'ms', detail: `init overhead ${round(ours - base, 1)} ms (median of 10)` });
+  }
+}
+
+/** The emulators and secrets the in-process figures need. */
+async function emulators() {
+  const { startFauxqs } = await import('fauxqs');
+  const sqsServer = await startFauxqs({ port: 0, logger: false });
+  const dynamo: Server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
+  const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as { port: number }).port}`;
+  const secrets = new LocalSecretsManager();
+  const secretsUrl = await secrets.listen();
+  const hmac = Buffer.from('bench-fake-api-hmac-key-32-bytes').toString('base64');
+  secrets.put(FAKE_ENV.CARD_KEYS_SECRET_ID, JSON.stringify(LOCAL_CARD_KEYS));
+  secrets.put(FAKE_ENV.MERCHANT_KEYS_SECRET_ID, JSON.stringify({ hmac_key: hmac, server_key_hashes: [hashApiKey(hmac, LOCAL_API_KEYS.server)], publishable_key_hashes: [hashApiKey(hmac, LOCAL_API_KEYS.publishable)] }));
+  sqsServer.createQueue('bench-jobs');
+  const queueUrl = `http://127.0.0.1:${sqsServer.port}/000000000000/bench-jobs`;
+  const credentials = { accessKeyId: 'bench-fake', secretAccessKey: 'bench-fake' };
+  const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamoUrl, credentials });
+  await dynamoClient.send(new CreateTableCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'job_id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'job_id', KeyType: 'HASH' }] }));
+  Object.assign(process.env, FAKE_ENV, {
+    VAULT_JOBS_QUEUE_URL: queueUrl,
+    AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsServer.port}`,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsUrl,
+  });
+  return {
+    secrets,
+    queueUrl,
+    dynamoClient,
+    sqsClient: new SQSClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${sqsServer.port}`, credentials }),
+    async stop() {
+      await sqsServer.stop();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      await secrets.close();
+    },
+  };
+}
+
+function checkoutEvent(body: unknown) {
+  return {
+    version: '2.0',
+    routeKey: 'POST /checkouts',
+    rawPath: '/checkouts',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${LOCAL_API_KEYS.publishable}` },
+    requestContext: { http: { method: 'POST', path: '/checkouts' }, requestId: randomBytes(8).toString('hex') },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+/** The bundled checkout handler in-process against the emulators, versus a bare PutItem + SendMessage. */
+async function checkoutOverhead(): Promise<void> {
+  const env = await emulators();
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle, as Lambda loads it
+    const { handler } = require(join(OUT, 'checkout.runtime.cjs')) as { handler: (event: unknown, context: unknown) => Promise<{ statusCode: number }> };
+    const body = { customer: { name: 'Jane Doe', email: 'jane@example.com' }, card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123', holder_name: 'Jane Doe', issuing_country: 'US' } };
+    const context = { awsRequestId: 'bench', functionName: 'checkout', getRemainingTimeInMillis: () => 10_000 };
+    const ours = async () => {
+      const response = await handler(checkoutEvent(body), context);
+      if (response.statusCode !== 202) throw new Error(`checkout answered ${response.statusCode}`);
+    };
+    const bare = async () => {
+      const jobId = `bare_${randomBytes(16).toString('hex')}`;
+      await env.dynamoClient.send(new PutItemCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, Item: { job_id: { S: jobId }, status: { S: 'queued' } } }));
+      await env.sqsClient.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: JSON.stringify({ job_id: jobId, card: body.card }) }));
+    };
+    const measure = async (fn: () => Promise<void>, n: number) => {
+      for (let i = 0; i < 30; i++) await fn();
+      const latencies: number[] = [];
+      const started = performance.now();
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await fn();
+        latencies.push(performance.now() - t);
+      }
+      return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: n / ((performance.now() - started) / 1000) };
+    };
+    // Interleaved rounds, so that drift (GC, the emulators' growth) hits both alike.
+    const oursRuns = [];
+    const bareRuns = [];
+    for (let round_ = 0; round_ < 3; round_++) {
+      bareRuns.push(await measure(bare, 200));
+      oursRuns.push(await measure(ours, 200));
+    }
+    const o = { p50: median(oursRuns.map((r) => r.p50)), p99: median(oursRuns.map((r) => r.p99)), perSecond: median(oursRuns.map((r) => r.perSecond)) };
+    const b = { p50: median(bareRuns.map((r) => r.p50)), p99: median(bareRuns.map((r) => r.p99)), perSecond: median(bareRuns.map((r) => r.perSecond)) };
+    record({
+      name: 'checkout_overhead',
+      ours: round(o.p50, 3),
+      baseline: round(b.p50, 3),
+      target: 'p50 ratio ≤ 1.15',
+      met: o.p50 / b.p50 <= 1.15,
+      unit: 'ms p50',
+      detail: `p99 ${round(o.p99)} vs ${round(b.p99)} ms; ${round(o.perSecond, 0)} vs ${round(b.perSecond, 0)} requests/s`,
+    });
+
+    // Secrets Manager calls per 1000 invocations of a fresh container: one per secret per TTL, not one per request.
+    const bundle = join(OUT, 'checkout.runtime.cjs');
+    delete require.cache[bundle];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a new container: a fresh load of the bundle
+    const fresh = (require(bundle) as { handler: typeof handler }).handler;
+    const before = new Map(env.secrets.calls);
+    for (let i = 0; i < 1000; i++) await fresh(checkoutEvent(body), context);
+    const perSecret = [FAKE_ENV.CARD_KEYS_SECRET_ID, FAKE_ENV.MERCHANT_KEYS_SECRET_ID].map((id) => (env.secrets.calls.get(id) ?? 0) - (before.get(id) ?? 0));
+    record({ name: 'secret_fetches', ours: Math.max(...perSecret), baseline: 1000, target: '1 per secret per TTL', met: perSecret.every((calls) => calls === 1), unit: 'calls / 1000 invocations', detail: `per secret: ${perSecret.join(', ')}; baseline: a fetch per invocation` });
+  } finally {
+    await env.stop();
+  }
+}
+
+const sealed = (jobId: string) =>
+  JSON.stringify(
+    sealVaultJob(jobId, vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT).parse({ customer: { name: 'Jane Doe', email: 'jane@example.com' }, card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123', holder_name: 'Jane Doe', issuing_country: 'US' } }), LOCAL_CARD_KEYS).message,
+  );
+
+async function publish(stack: Awaited<ReturnType<typeof startStackProcess>>, ids: string[]) {
+  for (let i = 0; i < ids.length; i += 10) {
+    await stack.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queueUrl, Entries: ids.slice(i, i + 10).map((id, j) => ({ Id: String(j), MessageBody: sealed(id) })) }));
+  }
+}
+
+/** Waits until every job succeeded, looking once a second (a table scan is not free for the stack). */
+async function drained(stack: Awaited<ReturnType<typeof startStackProcess>>, ids: string[]) {
+  const wanted = new Set(ids);
+  await eventually(async () => (await stack.jobs()).filter((job) => wanted.has(job.job_id) && job.status === 'succeeded').length, (n) => n === ids.length, 600_000, 1_000);
+}
+
+/** Vault-only jobs through the real local stack at a fixed 50 ms per Hyperswitch call. */
+async function workerThroughput(concurrency: number, jobs: number): Promise<void> {
+  const stack = await startStackProcess({
+    LOCAL_WORKER_MAX_CONCURRENCY: String(concurrency),
+    LOCAL_WORKER_BATCH_SIZE: '1',
+    WORKER_RECORD_CONCURRENCY: '1',
+    HYPERSWITCH_RATE_LIMIT_PER_SECOND: '0',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+  });
+  try {
+    await stack.faults({ latencyMs: 50 });
+    const ids = Array.from({ length: jobs }, (_, i) => `bench-c${concurrency}-${i}-${randomBytes(3).toString('hex')}`);
+    const started = performance.now();
+    await publish(stack, ids);
+    await drained(stack, ids);
+    const seconds = (performance.now() - started) / 1000;
+    const callsPerJob = 2;
+    const ideal = concurrency / (callsPerJob * 0.05);
+    const ours = jobs / seconds;
+    record({ name: `worker_throughput_c${concurrency}`, ours: round(ours, 1), baseline: round(ideal, 1), target: '≥ 0.85 of ideal', met: ours / ideal >= 0.85, unit: 'jobs/s', detail: `${jobs} jobs in ${round(seconds, 1)} s; ideal = concurrency / (2 calls × 50 ms)` });
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** A backlog against Hyperswitch's 80 requests/s: our worker (rate limiter on) versus a naive unthrottled loop. */
+async function rateLimitDiscipline(jobs: number): Promise<void> {
+  const calls = jobs * 2;
+  // Naive: the client alone, 20 at a time, no limiter.
+  const simulator = await startSimulator({ port: 0 });
+  simulator.faults.configure({ rateLimitPerSecond: 80, retryAfterSeconds: 1 });
+  const transport = new HyperswitchTransport({ baseUrl: simulator.url, timeoutMs: 5_000, log: { debug() {}, info() {}, warn() {}, error() {} }, retry: { maxRetries: 5, baseDelayMs: 100, maxDelayMs: 2_000, maxRetryAfterMs: 2_000 } });
+  const vault = new VaultClient(transport, { secretId: 'naive', get: async () => ({ api_key: SIM_DEFAULTS.vaultApiKey, profile_id: SIM_DEFAULTS.profileId }), invalidate: () => undefined });
+  let next = 0;
+  let lostNaive = 0;
+  const naiveStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (next < jobs) {
+        next += 1;
+        try {
+          const customer = await vault.createCustomer({ name: 'Jane Doe', email: 'jane@example.com' });
+          await vault.createPaymentMethod({ payment_method_type: 'card', customer_id: customer.id, storage_type: 'persistent', payment_method_data: { card: { card_number: '4242424242424242', card_exp_month: '12', card_exp_year: '2030', card_holder_name: 'Jane Doe', card_issuing_country: 'US', card_cvc: '123' } } });
+        } catch {
+          lostNaive += 1;
+        }
+      }
+    }),
+  );
+  const naiveSeconds = (performance.now() - naiveStarted) / 1000;
+  const naive429 = simulator.inspect().faults_injected.rate_limited;
+  await simulator.close();
+
+  const stack = await startStackProcess({ POWERTOOLS_LOG_LEVEL: 'WARN' });
+  try {
+    await stack.faults({ rateLimitPerSecond: 80, retryAfterSeconds: 1 });
+    const ids = Array.from({ length: jobs }, (_, i) => `bench-rl-${i}-${randomBytes(3).toString('hex')}`);
+    const started = performance.now();
+    await publish(stack, ids);
+    await drained(stack, ids);
+    const seconds = (performance.now() - started) / 1000;
+    const ours429 = (await stack.inspect()).faults_injected.rate_limited;
+    const floor = calls / 80;
+    record({
+      name: 'rate_limit_discipline',
+      ours: ours429,
+      baseline: naive429,
+      ratio: naive429 === 0 ? 0 : ours429 / naive429,
+      target: 'no lost job, fewer 429s than naive, time ≤ 1.2 × calls/80 s',
+      met: ours429 < naive429 && seconds <= 1.2 * floor,
+      unit: '429s',
+      detail: `ours ${jobs}/${jobs} jobs in ${round(seconds, 1)} s (floor ${round(floor, 1)} s, ×${round(seconds / floor)}); naive ${round(naiveSeconds, 1)} s, ${lostNaive} jobs lost`,
+    });
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  const started = performance.now();
+  console.error('bundles…');
+  await bundles();
+  console.error('cold starts…');
+  await coldStarts();
+  console.error('checkout overhead and secret fetches…');
+  await checkoutOverhead();
+  for (const concurrency of [1, 4, 16]) {
+    console.error(`worker throughput at concurrency ${concurrency}…`);
+    await workerThroughput(concurrency, 500);
+  }
+  console.error('rate-limit discipline…');
+  await rateLimitDiscipline(400);
+  console.log(`${'figure'.padEnd(30)} ${'ours'.padStart(10)} ${'baseline'.padStart(10)} ${'ratio'.padStart(8)}  unit / target / detail`);
+  for (const f of figures) {
+    console.log(`${f.name.padEnd(30)} ${String(f.ours).padStart(10)} ${String(f.baseline).padStart(10)} ${String(f.ratio).padStart(8)}  ${f.unit}; ${f.target}: ${f.met ? 'met' : 'NOT met'}${f.detail ? ` — ${f.detail}` : ''}`);
+  }
+  console.log(`(${round((performance.now() - started) / 1000, 0)} s)`);
+  if (args.includes('--json')) console.log(JSON.stringify(figures.map(({ name, ours, baseline, ratio, target, met }) => ({ name, ours, baseline, ratio, target, met }))));
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
