@@ -144,6 +144,8 @@ function checkoutEvent(body: unknown) {
 
 /** The bundled checkout handler in-process against the emulators, versus a bare PutItem + SendMessage. */
 async function checkoutOverhead(): Promise<void> {
+  // The handler reads its configuration from this process's environment; the stacks started later must not.
+  const saved = { ...process.env };
   const env = await emulators();
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle, as Lambda loads it
@@ -200,6 +202,8 @@ async function checkoutOverhead(): Promise<void> {
     record({ name: 'secret_fetches', ours: Math.max(...perSecret), baseline: 1000, target: '1 per secret per TTL', met: perSecret.every((calls) => calls === 1), unit: 'calls / 1000 invocations', detail: `per secret: ${perSecret.join(', ')}; baseline: a fetch per invocation` });
   } finally {
     await env.stop();
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
   }
 }
 
