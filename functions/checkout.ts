@@ -1,24 +1,14 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { checkoutEnv, readConfig } from '../lib/config';
 import { jsonResponse } from '../lib/http';
 import { authorized, errorResponses, header, jsonBody, validBody, type AuthorizedEvent } from '../lib/http/middleware';
-import { acceptCheckout, DynamoDbIdempotencyStore, DynamoDbJobStore, idempotencyKey, SqsJobQueue, vaultRequestSchema, type VaultRequest } from '../lib/jobs';
+import { acceptCheckout, idempotencyKey, vaultRequestSchema, type VaultRequest } from '../lib/jobs';
 import { correlated, logger } from '../lib/log';
-import { cardKeysReader, merchantKeysReader, requestKeys } from './commons';
+import { jobIntake, merchantKeysReader, requestKeys } from './commons';
 
 const config = readConfig(checkoutEnv);
-const dynamo = dynamoDbClient();
-const dataKeys = cardKeysReader();
-const deps = {
-  store: new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamo),
-  queue: new SqsJobQueue(config.VAULT_JOBS_QUEUE_URL, sqsClient()),
-  idempotency: new DynamoDbIdempotencyStore(config.JOBS_TABLE_NAME, dataKeys, dynamo),
-  dataKeys,
-  log: logger,
-  defaultIssuingCountry: config.DEFAULT_CARD_ISSUING_COUNTRY,
-};
+const deps = { ...jobIntake(config), defaultIssuingCountry: config.DEFAULT_CARD_ISSUING_COUNTRY };
 
 /** `POST /checkouts` (publishable or server key): validate, seal the card, record the job, enqueue it; 202. */
 export const handler = correlated(

@@ -3,9 +3,12 @@
  * cache for every secret the function reads) and readers for the secrets our own code uses.
  */
 import * as z from 'zod';
+import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { merchantKeysSchema, type MerchantKeys } from '../lib/auth';
 import { readConfig } from '../lib/config';
 import { dataKeysSchema, type DataKeys } from '../lib/crypto';
+import { DynamoDbIdempotencyStore, DynamoDbJobStore, SqsJobQueue } from '../lib/jobs';
+import { logger } from '../lib/log';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
 
 const { SECRETS_TTL_SECONDS } = readConfig(z.object({ SECRETS_TTL_SECONDS: z.coerce.number().int().positive().default(300) }));
@@ -26,3 +29,16 @@ export const cardKeysReader = (): (() => Promise<DataKeys>) => secretReader('CAR
 
 /** The correlation keys of an API request: API Gateway's request id, on every line its function logs. */
 export const requestKeys = (event: { requestContext?: { requestId?: string } }) => ({ requestId: event.requestContext?.requestId });
+
+/** What the job-creating routes (checkout, charges) write to: the job table, its idempotency records, the queue. */
+export function jobIntake(config: { JOBS_TABLE_NAME: string; VAULT_JOBS_QUEUE_URL: string }) {
+  const dynamo = dynamoDbClient();
+  const dataKeys = cardKeysReader();
+  return {
+    store: new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamo),
+    queue: new SqsJobQueue(config.VAULT_JOBS_QUEUE_URL, sqsClient()),
+    idempotency: new DynamoDbIdempotencyStore(config.JOBS_TABLE_NAME, dataKeys, dynamo),
+    dataKeys,
+    log: logger,
+  };
+}
