@@ -22,11 +22,12 @@ async function main(args: string[]): Promise<number> {
     ['wrongly failed jobs', summary.wrongly_failed_jobs],
     ['succeeded jobs', summary.succeeded_jobs],
     ['failed, retries exhausted', summary.retries_exhausted_jobs],
+    ['card data / secrets in logs', summary.leak_findings],
     ['duration', `${(summary.duration_ms / 1000).toFixed(1)} s`],
   ];
   for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
   const harmed = HARM.filter((counter) => summary[counter] !== 0);
-  console.log(harmed.length === 0 ? 'OK: no duplicate, no double charge, no lost or stuck job' : `HARM: ${harmed.join(', ')}`);
+  console.log(harmed.length === 0 ? 'OK: no duplicate, no double charge, no lost or stuck job, no leak' : `HARM: ${harmed.join(', ')}`);
   if (json) console.log(JSON.stringify(summary));
   return harmed.length === 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@ import type { JobRecord } from '../../lib/jobs';
 import { customerReference, DEFAULT_MAX_CHARGE_AMOUNT, paymentReference, sealVaultJob, vaultRequestSchema } from '../../lib/jobs';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
 import { startStackProcess, type StackProcess } from '../../local/stack-process';
+import { scan } from '../leaks/scanner';
 
 export interface FaultSuiteOptions {
   jobs: number;
@@ -32,11 +33,13 @@ export interface FaultSummary {
   wrongly_failed_jobs: number;
   succeeded_jobs: number;
   retries_exhausted_jobs: number;
+  /** Card numbers, CVCs or secrets found in the stack's logs and records (the leak scanner). */
+  leak_findings: number;
   duration_ms: number;
 }
 
 /** The four counters that must be zero. */
-export const HARM = ['duplicate_customers', 'duplicate_payment_methods', 'double_charges', 'lost_jobs', 'stuck_jobs'] as const;
+export const HARM = ['duplicate_customers', 'duplicate_payment_methods', 'double_charges', 'lost_jobs', 'stuck_jobs', 'leak_findings'] as const;
 
 const SHARED_CUSTOMERS = 8;
 const REPORTS = join(__dirname, '../../reports');
@@ -172,6 +175,7 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
       wrongly_failed_jobs: failed.filter((job) => job.error?.code !== 'retries_exhausted').length,
       succeeded_jobs: records.filter((job) => job.status === 'succeeded').length,
       retries_exhausted_jobs: failed.filter((job) => job.error?.code === 'retries_exhausted').length,
+      leak_findings: scan({ logs: stack.output().split('\n'), job_records: records.map((job) => JSON.stringify(job)) }, [LOCAL_API_KEYS.server, LOCAL_API_KEYS.publishable, LOCAL_CARD_KEYS.hmac_key, ...Object.values(LOCAL_CARD_KEYS.keys)]).findings.length,
       duration_ms: Date.now() - started,
     };
   } finally {
