@@ -18,7 +18,10 @@ export interface ScanReport {
   counts: Record<string, { items: number; bytes: number }>;
 }
 
-const PAN = /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g;
+// A card number stands alone: a digit run inside a longer token (a hex id such as Hyperswitch's
+// `12345_pm_…` can hold 13+ digits in a row by chance) is not one. It starts with 2-6 (the card
+// networks' major industry identifiers), which also keeps epoch-millisecond timestamps (1…) out.
+const PAN = /(?<![0-9A-Za-z_])[2-6](?:[ -]?\d){12,18}(?![0-9A-Za-z_])/g;
 const CVC = /["']?\b(?:card_)?(?:cvc|cvv|cvv2|security_code)\b["']?\s*[:=]\s*["']?(\d{3,4})\b/gi;
 
 export function scan(sources: Record<string, string[]>, secrets: string[]): ScanReport {
