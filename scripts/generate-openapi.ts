@@ -83,6 +83,36 @@ const idParameter = (name: string, description: string) => ({
 });
 const SERVER = [{ serverKey: [] }];
 
+/** A token-management route: server key only, a Hyperswitch id in the path, and the errors all of them can answer. */
+function tokenRoute(route: {
+  summary: string;
+  description?: string;
+  parameter?: object;
+  requestBody?: object;
+  ok: object;
+  notFound?: string;
+  badRequest?: string;
+  moreErrors?: Record<number, object>;
+}) {
+  const { summary, description, parameter = idParameter('payment_method_id', 'Hyperswitch payment method id'), requestBody, ok } = route;
+  return {
+    summary,
+    ...(description ? { description } : {}),
+    security: SERVER,
+    parameters: [parameter],
+    ...(requestBody ? { requestBody } : {}),
+    responses: {
+      200: ok,
+      400: error(route.badRequest ?? 'Malformed id'),
+      401: error('No or an invalid key'),
+      403: error('Not a server key'),
+      404: error(route.notFound ?? 'No such payment method'),
+      ...route.moreErrors,
+      503: error('Hyperswitch unavailable; retry'),
+    },
+  };
+}
+
 /** Route key (as in serverless.yml) → operation. */
 export const OPERATIONS: Record<string, object> = {
   'GET /health': { summary: 'Liveness', security: [], responses: { 200: { description: 'Up', ...json('Health') } } },
@@ -125,38 +155,32 @@ export const OPERATIONS: Record<string, object> = {
       404: error('No such job'),
     },
   },
-  'GET /customers/{customer_id}/payment-methods': {
+  'GET /customers/{customer_id}/payment-methods': tokenRoute({
     summary: "A customer's saved cards",
-    security: SERVER,
-    parameters: [idParameter('customer_id', 'Hyperswitch customer id')],
-    responses: { 200: { description: 'The saved cards', ...json('PaymentMethodList') }, 400: error('Malformed id'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such customer'), 503: error('Hyperswitch unavailable; retry') },
-  },
-  'GET /payment-methods/{payment_method_id}': {
+    parameter: idParameter('customer_id', 'Hyperswitch customer id'),
+    ok: { description: 'The saved cards', ...json('PaymentMethodList') },
+    notFound: 'No such customer',
+  }),
+  'GET /payment-methods/{payment_method_id}': tokenRoute({
     summary: 'One saved card',
-    security: SERVER,
-    parameters: [idParameter('payment_method_id', 'Hyperswitch payment method id')],
-    responses: { 200: { description: 'The card, masked', ...json('PaymentMethod') }, 400: error('Malformed id'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such payment method'), 503: error('Hyperswitch unavailable; retry') },
-  },
-  'PATCH /payment-methods/{payment_method_id}': {
+    ok: { description: 'The card, masked', ...json('PaymentMethod') },
+  }),
+  'PATCH /payment-methods/{payment_method_id}': tokenRoute({
     summary: 'Update a saved card: holder name, nick name, a fresh CVC for the next charge',
     description: "Hyperswitch cannot change a saved card's number or expiry: save the renewed card as a new payment method.",
-    security: SERVER,
-    parameters: [idParameter('payment_method_id', 'Hyperswitch payment method id')],
     requestBody: { required: true, ...json('PaymentMethodUpdate') },
-    responses: { 200: { description: 'The updated card', ...json('PaymentMethod') }, 400: error('Invalid update'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such payment method'), 415: error('Not JSON'), 503: error('Hyperswitch unavailable; retry') },
-  },
-  'DELETE /payment-methods/{payment_method_id}': {
+    ok: { description: 'The updated card', ...json('PaymentMethod') },
+    badRequest: 'Invalid update',
+    moreErrors: { 415: error('Not JSON') },
+  }),
+  'DELETE /payment-methods/{payment_method_id}': tokenRoute({
     summary: 'Delete a saved card (a repeat is 404)',
-    security: SERVER,
-    parameters: [idParameter('payment_method_id', 'Hyperswitch payment method id')],
-    responses: { 200: { description: 'Deleted', ...json('PaymentMethodDeleted') }, 400: error('Malformed id'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such payment method'), 503: error('Hyperswitch unavailable; retry') },
-  },
-  'GET /payment-methods/{payment_method_id}/network-token-status': {
+    ok: { description: 'Deleted', ...json('PaymentMethodDeleted') },
+  }),
+  'GET /payment-methods/{payment_method_id}/network-token-status': tokenRoute({
     summary: "A saved card's network token",
-    security: SERVER,
-    parameters: [idParameter('payment_method_id', 'Hyperswitch payment method id')],
-    responses: { 200: { description: 'The network token status (`none` when the card has no network token)', ...json('NetworkTokenStatus') }, 400: error('Malformed id'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such payment method'), 503: error('Hyperswitch unavailable; retry') },
-  },
+    ok: { description: 'The network token status (`none` when the card has no network token)', ...json('NetworkTokenStatus') },
+  }),
 };
 
 export function renderOpenApi(): string {

@@ -47,12 +47,6 @@ export function retryPolicy(env: Pick<HyperswitchEnv, 'HYPERSWITCH_MAX_RETRIES' 
 export const vaultApiEnv = hyperswitchEnv.omit({ HYPERSWITCH_PAYMENT_SECRET_ID: true });
 export type VaultApiEnv = z.infer<typeof vaultApiEnv>;
 
-/** Functions behind merchant authentication. */
-export const merchantAuthEnv = z.object({
-  MERCHANT_KEYS_SECRET_ID: z.string().min(1),
-  SECRETS_TTL_SECONDS: positiveInt(300),
-});
-
 /** The job table, the queue and the card-encryption keys. */
 export const jobsEnv = z.object({
   JOBS_TABLE_NAME: z.string().min(1),

@@ -212,26 +212,24 @@ describe('runVaultJob', () => {
   });
 
   describe('a worker killed at any step boundary', () => {
+    // Every boundary of a vault + charge job, in order; the intent and result checkpoints share names.
+    const BOUNDARIES = [
+      'before customers.create', 'after customers.create', 'before checkpoint customer', 'after checkpoint customer',
+      'before checkpoint payment_method', 'after checkpoint payment_method', 'before paymentMethods.create', 'after paymentMethods.create',
+      'before checkpoint payment_method', 'after checkpoint payment_method',
+      'before checkpoint payment', 'after checkpoint payment', 'before payments.createAndConfirm', 'after payments.createAndConfirm',
+      'before checkpoint payment', 'after checkpoint payment',
+    ];
     const points: string[] = [];
     beforeAll(async () => {
       await runVaultJob(job({ charge: { amount: 100, currency: 'USD' } }), deps({ crashPoint: (point) => void points.push(point) }));
     });
 
     it('has boundaries before and after every Hyperswitch call and every checkpoint', () => {
-      expect(points).toEqual([
-        'before customers.create', 'after customers.create', 'before checkpoint customer', 'after checkpoint customer',
-        'before checkpoint payment_method', 'after checkpoint payment_method', 'before paymentMethods.create', 'after paymentMethods.create',
-        'before checkpoint payment_method', 'after checkpoint payment_method',
-        'before checkpoint payment', 'after checkpoint payment', 'before payments.createAndConfirm', 'after payments.createAndConfirm',
-        'before checkpoint payment', 'after checkpoint payment',
-      ]);
+      expect(points).toEqual(BOUNDARIES);
     });
 
-    it.each([...new Set([
-      'before customers.create', 'after customers.create', 'before checkpoint customer', 'after checkpoint customer',
-      'before checkpoint payment_method', 'after checkpoint payment_method', 'before paymentMethods.create', 'after paymentMethods.create',
-      'before checkpoint payment', 'after checkpoint payment', 'before payments.createAndConfirm', 'after payments.createAndConfirm',
-    ])])('%s: the next run, once the lease expires, finishes with one of everything', async (point) => {
+    it.each([...new Set(BOUNDARIES)])('%s: the next run, once the lease expires, finishes with one of everything', async (point) => {
       const message = job({ charge: { amount: 100, currency: 'USD' } });
       const start = Date.now();
       let crashed = false;
