@@ -32,10 +32,17 @@ export function cardBrand(digits: string): CardBrand | undefined {
   return BRAND_RANGES.find(([, pattern]) => pattern.test(digits))?.[0];
 }
 
-// 13–19 digits, optionally grouped by single spaces or dashes, not part of a longer digit run.
-const PAN_CANDIDATE = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
+// 13–19 digits, optionally grouped by single spaces or dashes, standing alone: a digit run inside a
+// longer token — a hex id such as a job id or Hyperswitch's `12345_pm_…` can hold 13+ digits in a
+// row by chance, Luhn-valid one time in ten — is not a card number.
+const PAN_CANDIDATE = /(?<![0-9A-Za-z_])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z_])/g;
 
-/** Replaces every Luhn-valid 13–19 digit run in free text with its mask (last four only). */
+/** The card numbers in free text: standalone, Luhn-valid 13–19 digit runs (separators stripped). */
+export function cardNumbersIn(text: string): string[] {
+  return [...text.matchAll(PAN_CANDIDATE)].map(([match]) => match.replace(/[ -]/g, '')).filter(luhnValid);
+}
+
+/** Replaces every card number in free text with its mask (last four only). */
 export function redactPans(text: string): string {
   return text.replace(PAN_CANDIDATE, (match) => {
     const digits = match.replace(/[ -]/g, '');

@@ -1,16 +1,14 @@
-import { luhnValid } from '../card';
+import { cardNumbersIn, luhnValid } from '../card';
 import { JOB_ID_PATTERN, VAULT_JOB_SCHEMA, vaultJobMessageSchema, type JobError, type VaultJobMessage } from './schemas';
 
 export type ParsedMessage =
   | { valid: true; message: VaultJobMessage }
   | { valid: false; jobId?: string; plainCard: boolean; error: JobError };
 
-const PAN_RUN = /\d(?:[ -]?\d){12,18}/g;
-
 /** Whether anything in the value looks like a card number in the clear (a producer's mistake). */
 function holdsPlainCard(value: unknown, depth = 0): boolean {
   if (depth > 8) return false;
-  if (typeof value === 'string') return [...value.matchAll(PAN_RUN)].some(([run]) => luhnValid(run.replace(/[ -]/g, '')));
+  if (typeof value === 'string') return cardNumbersIn(value).length > 0;
   if (typeof value === 'number') return Number.isSafeInteger(value) && String(value).length >= 13 && luhnValid(String(value));
   if (value && typeof value === 'object') return Object.values(value).some((child) => holdsPlainCard(child, depth + 1));
   return false;

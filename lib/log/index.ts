@@ -1,7 +1,7 @@
 /**
  * The one logger: Powertools (structured JSON, level from `POWERTOOLS_LOG_LEVEL`), event logging off
  * (an event can hold a card number), a correlation id on every line, and a last line of defence:
- * every value is serialized through a redactor that masks card-number-like digit runs (13–19 digits,
+ * every value is serialized through a redactor that masks card numbers (standalone 13–19 digit runs,
  * Luhn-valid, separators allowed) and the values of sensitive keys at any depth — also inside error
  * messages, stacks and causes.
  */

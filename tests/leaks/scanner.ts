@@ -4,7 +4,7 @@
  * identified as such (next to a CVC-like name), and known secret values. It counts what it read, so a
  * scan of nothing cannot pass unnoticed.
  */
-import { luhnValid } from '../../lib/card';
+import { cardNumbersIn } from '../../lib/card';
 
 export interface Finding {
   source: string;
@@ -18,10 +18,9 @@ export interface ScanReport {
   counts: Record<string, { items: number; bytes: number }>;
 }
 
-// A card number stands alone: a digit run inside a longer token (a hex id such as Hyperswitch's
-// `12345_pm_…` can hold 13+ digits in a row by chance) is not one. It starts with 2-6 (the card
-// networks' major industry identifiers), which also keeps epoch-millisecond timestamps (1…) out.
-const PAN = /(?<![0-9A-Za-z_])[2-6](?:[ -]?\d){12,18}(?![0-9A-Za-z_])/g;
+// Card numbers as the system itself recognises them (lib/card), starting with 2-6 (the card networks'
+// major industry identifiers), which also keeps epoch-millisecond timestamps (1…) out.
+const isCardNetworkNumber = (digits: string) => /^[2-6]/.test(digits);
 const CVC = /["']?\b(?:card_)?(?:cvc|cvv|cvv2|security_code)\b["']?\s*[:=]\s*["']?(\d{3,4})\b/gi;
 
 export function scan(sources: Record<string, string[]>, secrets: string[]): ScanReport {
@@ -30,9 +29,8 @@ export function scan(sources: Record<string, string[]>, secrets: string[]): Scan
   for (const [source, items] of Object.entries(sources)) {
     counts[source] = { items: items.length, bytes: items.reduce((n, item) => n + item.length, 0) };
     for (const text of items) {
-      for (const match of text.matchAll(PAN)) {
-        const digits = match[0].replace(/[ -]/g, '');
-        if (luhnValid(digits)) findings.push({ source, kind: 'card_number', excerpt: `…${digits.slice(-4)} at ${match.index}` });
+      for (const digits of cardNumbersIn(text).filter(isCardNetworkNumber)) {
+        findings.push({ source, kind: 'card_number', excerpt: `…${digits.slice(-4)} at ${text.indexOf(digits.slice(-4))}` });
       }
       for (const match of text.matchAll(CVC)) findings.push({ source, kind: 'cvc', excerpt: `${match[0].replace(/\d/g, '#')} at ${match.index}` });
       for (const secret of secrets) {

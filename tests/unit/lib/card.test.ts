@@ -1,4 +1,4 @@
-import { cardBrand, luhnValid, redactPans } from '../../../lib/card';
+import { cardBrand, cardNumbersIn, luhnValid, redactPans } from '../../../lib/card';
 
 // Full card numbers here are the documented test cards listed in the README; brands are checked on BINs.
 describe('luhnValid', () => {
@@ -40,6 +40,12 @@ describe('redactPans', () => {
     const text = 'order 1234567812345678, amount 6540, id 12345_cus_0123456789abcdef0123456789abcdef';
     expect(redactPans(text)).toBe(text);
   });
+  it('leaves an id alone whose hex holds a Luhn-valid digit run', () => {
+    const jobId = 'job_27bea4242424242424242ecb5133a55';
+    expect(redactPans(`job ${jobId} done`)).toBe(`job ${jobId} done`);
+    expect(cardNumbersIn(`"jobId":"${jobId}","pan":"4111 1111 1111 1111"`)).toEqual(['4111111111111111']);
+  });
+
   it('does not mask a number inside a longer digit run', () => {
     expect(redactPans('x 42424242424242420000000 y')).toBe('x 42424242424242420000000 y');
   });

@@ -42,6 +42,12 @@ describe('parseVaultJobMessage', () => {
     expect(JSON.stringify(parsed)).not.toMatch(/4242424242424242|4111 1111/);
   });
 
+  it('accepts a job id whose hex happens to hold a Luhn-valid digit run (a checkout job id, for example)', () => {
+    const jobId = 'job_27bea4242424242424242ecb5133a55';
+    const parsed = parse({ ...message(), job_id: jobId, card: encryptJson(keys, { number: '4242424242424242' }, jobId) });
+    expect(parsed).toMatchObject({ valid: true, message: { job_id: jobId } });
+  });
+
   it('flags plain card data even in a message that is not JSON', () => {
     expect(parse('card=4242424242424242&cvc=123')).toMatchObject({ valid: false, plainCard: true, jobId: undefined });
   });
