@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { checkoutEnv, readConfig } from '../lib/config';
+import { cardRules, checkoutEnv, readConfig } from '../lib/config';
 import { jsonResponse } from '../lib/http';
 import { authorized, errorResponses, header, jsonBody, validBody, type AuthorizedEvent } from '../lib/http/middleware';
 import { acceptCheckout, idempotencyKey, vaultRequestSchema, type VaultRequest } from '../lib/jobs';
@@ -15,7 +15,7 @@ export const handler = correlated(
   middy<APIGatewayProxyEventV2>()
     .use(jsonBody(config.CHECKOUT_MAX_BODY_BYTES))
     .use(authorized(['publishable', 'server'], merchantKeysReader()))
-    .use(validBody(vaultRequestSchema(config.CHARGE_MAX_AMOUNT)))
+    .use(validBody(vaultRequestSchema(config.CHARGE_MAX_AMOUNT, cardRules(config))))
     .use(errorResponses(logger))
     .handler(async (event) => {
       const accepted = await acceptCheckout((event as unknown as AuthorizedEvent<VaultRequest>).body, deps, idempotencyKey(header(event, 'idempotency-key')));

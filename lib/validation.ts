@@ -11,6 +11,7 @@ const MAX_FIELDS = 20;
 export function fieldProblems(error: z.ZodError, prefix: string[] = []): FieldProblem[] {
   return error.issues.slice(0, MAX_FIELDS).map((issue) => ({
     path: redactPans([...prefix, ...issue.path.map(String)].join('.') || '(root)'),
+    code: issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : issue.code,
     message: redactPans(issue.message),
   }));
 }

@@ -66,7 +66,7 @@ const COMPONENTS = {
   PaymentMethodDeleted: [z.object({ payment_method_id: z.string(), deleted: z.literal(true) }), 'output', { payment_method_id: PM_ID, deleted: true }],
   NetworkTokenStatus: [networkTokenStatusSchema, 'output', { payment_method_id: PM_ID, status: 'active', token_last4: '4821', token_exp_month: 12, token_exp_year: 2033, message: null }],
   Health: [z.object({ status: z.literal('ok'), service: z.string() }), 'output', { status: 'ok', service: 's2s-vault' }],
-  Error: [errorResponseSchema, 'output', { error: { code: 'validation_failed', message: 'The request body is invalid', fields: [{ path: 'card.number', message: 'is not a valid card number' }] } }],
+  Error: [errorResponseSchema, 'output', { error: { code: 'validation_failed', message: 'The request body is invalid', fields: [{ path: 'card.number', code: 'card_number_invalid', message: 'is not a card number of a known card network' }] } }],
 } as const satisfies Record<string, readonly [z.ZodType, 'input' | 'output', unknown]>;
 
 type Component = keyof typeof COMPONENTS;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { sqsClient } from '../lib/aws';
-import { readConfig } from '../lib/config';
+import { cardRules, readConfig } from '../lib/config';
 import { dataKeysSchema } from '../lib/crypto';
 import { S2SVaultError, ValidationError } from '../lib/errors';
 import { DEFAULT_MAX_CHARGE_AMOUNT, publishVaultJob, SqsJobQueue } from '../lib/jobs';
@@ -29,6 +29,7 @@ const publisherEnv = z.object({
   CARD_KEYS_SECRET_ID: z.string().min(1),
   CHARGE_MAX_AMOUNT: z.coerce.number().int().positive().default(DEFAULT_MAX_CHARGE_AMOUNT),
   DEFAULT_CARD_ISSUING_COUNTRY: z.string().regex(/^[A-Z]{2}$/).optional(),
+  CARD_ACCEPT_UNRECOGNIZED_NETWORKS: z.stringbool().default(false),
 });
 
 async function main(args: string[]): Promise<void> {
@@ -43,6 +44,7 @@ async function main(args: string[]): Promise<void> {
     queue: new SqsJobQueue(config.VAULT_JOBS_QUEUE_URL, sqsClient(env)),
     dataKeys: () => keys.get(),
     maxChargeAmount: config.CHARGE_MAX_AMOUNT,
+    cardRules: cardRules(config),
     defaultIssuingCountry: config.DEFAULT_CARD_ISSUING_COUNTRY,
   });
   console.log(JSON.stringify(result));

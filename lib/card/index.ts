@@ -1,54 +1,146 @@
-/** Card-number helpers. Nothing here logs or keeps a number; masking shows BIN and last four at most. */
+/**
+ * Card recognition by the card networks' rules. Brands, their IIN ranges, valid lengths, the check
+ * digit rule (UnionPay numbers need not pass Luhn) and CVC lengths come from Braintree's
+ * `card-validator` / `credit-card-type` (MIT), the tables Braintree's own card forms use; nothing here
+ * keeps an IIN table of its own. The same library can run in a browser page.
+ *
+ * One definition serves intake (what we refuse), the free-text guard and the queue's plain-card guard
+ * (what we treat as a card where no card belongs), the log redactor (what we mask) and the leak
+ * scanner (what tests hunt for). Nothing here logs or keeps a number; masking shows the last four.
+ */
+import cardValidator from 'card-validator';
+import luhn10 from 'card-validator/dist/luhn-10';
+import type { CreditCardTypeCardBrandId } from 'credit-card-type/dist/types';
+import type { CardNetwork as CardNetworks } from '../hyperswitch/enums.generated';
 
-export function luhnValid(digits: string): boolean {
-  if (!/^\d+$/.test(digits)) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
+type CardNetwork = (typeof CardNetworks)[number];
+
+/**
+ * The library's brands as we name them: Hyperswitch's `CardNetwork` name where Hyperswitch has one
+ * (then it is also sent as `card_network`), the network's own name otherwise.
+ */
+const BRANDS = {
+  visa: { brand: 'Visa', network: 'Visa' },
+  mastercard: { brand: 'Mastercard', network: 'Mastercard' },
+  'american-express': { brand: 'AmericanExpress', network: 'AmericanExpress' },
+  'diners-club': { brand: 'DinersClub', network: 'DinersClub' },
+  discover: { brand: 'Discover', network: 'Discover' },
+  jcb: { brand: 'JCB', network: 'JCB' },
+  unionpay: { brand: 'UnionPay', network: 'UnionPay' },
+  maestro: { brand: 'Maestro', network: 'Maestro' },
+  elo: { brand: 'Elo' },
+  mir: { brand: 'Mir' },
+  hiper: { brand: 'Hiper' },
+  hipercard: { brand: 'Hipercard' },
+  troy: { brand: 'Troy' },
+  naranja: { brand: 'Naranja' },
+  verve: { brand: 'Verve' },
+} as const satisfies Record<CreditCardTypeCardBrandId, { brand: string; network?: CardNetwork }>;
+
+/** `Unknown`: a number of no known network, accepted only where configuration allows (private label). */
+export type CardBrand = (typeof BRANDS)[CreditCardTypeCardBrandId]['brand'] | 'Unknown';
+
+export interface CardRules {
+  /**
+   * Accept numbers of no network the library knows (private-label and closed-loop cards): 12–19
+   * digits, a non-zero first digit (ISO/IEC 7812's major industry identifier 0 is not a card
+   * issuer), Luhn-valid, a CVC of 3 or 4 digits. Off by default.
+   */
+  acceptUnrecognizedNetworks: boolean;
+}
+export const DEFAULT_CARD_RULES: CardRules = { acceptUnrecognizedNetworks: false };
+
+export type CardNumberProblemCode = 'card_number_invalid' | 'card_number_length_invalid' | 'card_number_checksum_invalid';
+
+export type CardNumberCheck =
+  | { valid: true; brand: CardBrand; network?: CardNetwork; cvcLengths: readonly number[] }
+  | { valid: false; code: CardNumberProblemCode; message: string };
+
+const UNRECOGNIZED = /^[1-9]\d{11,18}$/;
+
+/** Whether a digit string is a card number of a known network, and if not, why — never quoting it. */
+export function checkCardNumber(digits: string, rules: CardRules = DEFAULT_CARD_RULES): CardNumberCheck {
+  const verification = cardValidator.number(digits);
+  const type = verification.card;
+  if (!type) {
+    if (rules.acceptUnrecognizedNetworks && UNRECOGNIZED.test(digits) && luhn10(digits)) return { valid: true, brand: 'Unknown', cvcLengths: [3, 4] };
+    return { valid: false, code: 'card_number_invalid', message: 'is not a card number of a known card network' };
   }
-  return sum % 10 === 0;
+  const { brand, network } = BRANDS[type.type as CreditCardTypeCardBrandId] as { brand: CardBrand; network?: CardNetwork };
+  if (!type.lengths.includes(digits.length)) {
+    return { valid: false, code: 'card_number_length_invalid', message: `must be ${type.lengths.join(', ')} digits long for ${type.niceType}` };
+  }
+  if (!verification.isValid) return { valid: false, code: 'card_number_checksum_invalid', message: 'is not a valid card number (check digit)' };
+  return { valid: true, brand, ...(network ? { network } : {}), cvcLengths: [type.code.size] };
 }
 
-/** Card networks, named as Hyperswitch's `CardNetwork` enum names them. */
-export type CardBrand = 'Visa' | 'Mastercard' | 'AmericanExpress' | 'Discover' | 'JCB' | 'DinersClub' | 'UnionPay';
-
-// IIN ranges from the networks' published tables, first match wins (Discover's 65 before UnionPay's 62).
-const BRAND_RANGES: ReadonlyArray<readonly [CardBrand, RegExp]> = [
-  ['AmericanExpress', /^3[47]/],
-  ['DinersClub', /^3(?:0[0-5]|[689])/],
-  ['JCB', /^35(?:2[89]|[3-8])/],
-  ['Visa', /^4/],
-  ['Mastercard', /^(?:5[1-5]|2(?:2[2-9][1-9]|2[3-9]|[3-6]|7[01]|720))/],
-  ['Discover', /^(?:6011|64[4-9]|65)/],
-  ['UnionPay', /^62/],
-];
-
-export function cardBrand(digits: string): CardBrand | undefined {
-  return BRAND_RANGES.find(([, pattern]) => pattern.test(digits))?.[0];
+/** Hyperswitch's `CardNetwork` name of a card number, when Hyperswitch names its network. */
+export function hyperswitchCardNetwork(digits: string): CardNetwork | undefined {
+  const check = checkCardNumber(digits);
+  return check.valid ? check.network : undefined;
 }
 
-// 13–19 digits, optionally grouped by single spaces or dashes, standing alone: a digit run inside a
-// longer token — a hex id such as a job id or Hyperswitch's `12345_pm_…` can hold 13+ digits in a
-// row by chance, Luhn-valid one time in ten — is not a card number.
-const PAN_CANDIDATE = /(?<![0-9A-Za-z_])\d(?:[ -]?\d){12,18}(?![0-9A-Za-z_])/g;
+/** A card number by the networks' rules: a known network's prefix, a valid length for it, its check. */
+export const isCardNumber = (digits: string): boolean => cardValidator.number(digits).isValid;
 
-/** The card numbers in free text: standalone, Luhn-valid 13–19 digit runs (separators stripped). */
+/** The problem with a CVC for this card, if any. */
+export function cvcProblem(cvc: string, card: Extract<CardNumberCheck, { valid: true }>): string | undefined {
+  if (cardValidator.cvv(cvc, [...card.cvcLengths]).isValid) return undefined;
+  const brand = card.brand === 'Unknown' ? 'this card' : card.brand;
+  return `must be ${card.cvcLengths.join(' or ')} digits for ${brand}`;
+}
+
+// A run of 12–19 digits, optionally grouped by single spaces or dashes, that is a token of its own:
+// a run joined to letters, digits, `_`, `+`, `@`, `-`, or by a `.` to more of a token, is part of
+// something longer — an id, an email's local part (`jane+1764022317679123457@…`), a reference — and
+// is not a card number whatever its digits.
+const CANDIDATE = /(?<![\p{L}\p{N}_+@-])(?<![\p{L}\p{N}_]\.)\d(?:[ -]?\d){11,18}(?![\p{L}\p{N}_+@-]|\.[\p{L}\p{N}_])/gu;
+
+interface Found {
+  index: number;
+  /** Characters of the text the card number spans, separators included. */
+  length: number;
+  digits: string;
+}
+
+/**
+ * Card numbers in free text. A spaced run that is not a card as a whole may still start with one
+ * (`4242 4242 4242 4242 123`: a number and its CVC), so its prefixes ending at a space are tried too.
+ */
+function findCards(text: string): Found[] {
+  const found: Found[] = [];
+  for (const match of text.matchAll(CANDIDATE)) {
+    const run = match[0];
+    const ends = [run.length, ...[...run.matchAll(/ /g)].map((space) => space.index).reverse()];
+    for (const end of ends) {
+      const digits = run.slice(0, end).replace(/[ -]/g, '');
+      if (digits.length >= 12 && isCardNumber(digits)) {
+        found.push({ index: match.index, length: end, digits });
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/** The card numbers in free text (separators stripped). */
 export function cardNumbersIn(text: string): string[] {
-  return [...text.matchAll(PAN_CANDIDATE)].map(([match]) => match.replace(/[ -]/g, '')).filter(luhnValid);
+  return findCards(text).map(({ digits }) => digits);
 }
 
 /** Replaces every card number in free text with its mask (last four only). */
 export function redactPans(text: string): string {
-  return text.replace(PAN_CANDIDATE, (match) => {
-    const digits = match.replace(/[ -]/g, '');
-    return luhnValid(digits) ? `[card ****${digits.slice(-4)}]` : match;
-  });
+  let redacted = '';
+  let from = 0;
+  for (const { index, length, digits } of findCards(text)) {
+    redacted += `${text.slice(from, index)}[card ****${digits.slice(-4)}]`;
+    from = index + length;
+  }
+  return redacted + text.slice(from);
 }
+
+/** Whether a value that arrived as a JSON number is a card number. */
+export const isCardNumberValue = (value: number): boolean => Number.isSafeInteger(value) && value > 0 && isCardNumber(String(value));
 
 /** Card digits as typed by a person: single spaces or dashes between groups are allowed and stripped. */
 export function normalizePan(input: string): string | undefined {
@@ -68,14 +160,24 @@ export function isExpired(month: number, year: number, now: Date = new Date()): 
   return full < currentYear || (full === currentYear && month < now.getUTCMonth() + 1);
 }
 
+/** The problem with an expiry, if any: in the past, or further ahead than any card is issued for. */
+export function expiryProblem(month: number, year: number): { code: 'card_expired' | 'card_expiry_invalid'; message: string } | undefined {
+  if (isExpired(month, year)) return { code: 'card_expired', message: 'the card has expired' };
+  if (!cardValidator.expirationDate({ month: String(month), year: String(fullExpiryYear(year)) }).isValid) {
+    return { code: 'card_expiry_invalid', message: 'is further ahead than a card is issued for' };
+  }
+  return undefined;
+}
+
 /** What we show and keep of a card: brand, last four and expiry. Never the BIN, never the number. */
 export interface MaskedCard {
-  brand: CardBrand | 'Unknown';
+  brand: CardBrand;
   last4: string;
   exp_month: number;
   exp_year: number;
 }
 
 export function maskCard(pan: string, expMonth: number, expYear: number): MaskedCard {
-  return { brand: cardBrand(pan) ?? 'Unknown', last4: pan.slice(-4), exp_month: expMonth, exp_year: fullExpiryYear(expYear) };
+  const check = checkCardNumber(pan);
+  return { brand: check.valid ? check.brand : 'Unknown', last4: pan.slice(-4), exp_month: expMonth, exp_year: fullExpiryYear(expYear) };
 }

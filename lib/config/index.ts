@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { CardRules } from '../card';
 import { ConfigError } from '../errors';
 import { callBudgetMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../hyperswitch/retry';
 
@@ -60,8 +61,12 @@ export const checkoutEnv = jobsEnv.extend({
   /** Sent as card_issuing_country when the shopper gives none (Hyperswitch's spec requires one). */
   DEFAULT_CARD_ISSUING_COUNTRY: z.preprocess((value) => (value === '' ? undefined : value), z.string().regex(/^[A-Z]{2}$/).optional()),
   CHECKOUT_MAX_BODY_BYTES: positiveInt(16 * 1024),
+  /** Accept card numbers of no known network (private label): see CardRules in lib/card. */
+  CARD_ACCEPT_UNRECOGNIZED_NETWORKS: z.stringbool().default(false),
 });
 export type CheckoutEnv = z.infer<typeof checkoutEnv>;
+
+export const cardRules = (env: Pick<CheckoutEnv, 'CARD_ACCEPT_UNRECOGNIZED_NETWORKS'>): CardRules => ({ acceptUnrecognizedNetworks: env.CARD_ACCEPT_UNRECOGNIZED_NETWORKS });
 
 export const workerEnv = jobsEnv
   .extend(hyperswitchEnv.shape)

@@ -40,6 +40,8 @@ export class SecretError extends S2SVaultError {
 
 export interface FieldProblem {
   path: string;
+  /** Machine-readable: ours (e.g. `card_number_invalid`) where we name the rule, else zod's issue code. */
+  code: string;
   message: string;
 }
 

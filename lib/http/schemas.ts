@@ -5,7 +5,7 @@ export const errorResponseSchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    fields: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })).optional(),
     retryable: z.boolean().optional(),
     request_id: z.string().optional(),
   }),

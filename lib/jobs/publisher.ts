@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { CardRules } from '../card';
 import type { DataKeys } from '../crypto';
 import { parseOrThrow } from '../validation';
 import type { JobQueue } from './queue';
@@ -6,13 +7,14 @@ import { jobIdSchema, vaultRequestSchema } from './schemas';
 import { sealVaultJob } from './seal';
 
 /** What a merchant backend publishes: a vault request with the job id it chose (its idempotency key). */
-export const publishRequestSchema = (maxChargeAmount: number) => vaultRequestSchema(maxChargeAmount).extend({ job_id: jobIdSchema });
+export const publishRequestSchema = (maxChargeAmount: number, cardRules?: CardRules) => vaultRequestSchema(maxChargeAmount, cardRules).extend({ job_id: jobIdSchema });
 export type PublishRequest = z.input<ReturnType<typeof publishRequestSchema>>;
 
 export interface PublisherDeps {
   queue: JobQueue;
   dataKeys: () => Promise<DataKeys>;
   maxChargeAmount: number;
+  cardRules?: CardRules;
   defaultIssuingCountry?: string;
 }
 
@@ -21,7 +23,7 @@ export interface PublisherDeps {
  * message. The worker creates the job record when it first sees the job.
  */
 export async function publishVaultJob(input: unknown, deps: PublisherDeps): Promise<{ job_id: string; message_id: string }> {
-  const { job_id: jobId, ...request } = parseOrThrow(publishRequestSchema(deps.maxChargeAmount), input, 'vault job');
+  const { job_id: jobId, ...request } = parseOrThrow(publishRequestSchema(deps.maxChargeAmount, deps.cardRules), input, 'vault job');
   const { message } = sealVaultJob(jobId, request, await deps.dataKeys(), deps.defaultIssuingCountry);
   const { messageId } = await deps.queue.send(message);
   return { job_id: jobId, message_id: messageId };

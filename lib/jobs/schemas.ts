@@ -4,7 +4,7 @@
  * Validation messages are ours and never quote the value they reject (it may be a card number).
  */
 import * as z from 'zod';
-import { isExpired, luhnValid, normalizePan, redactPans } from '../card';
+import { cardNumbersIn, checkCardNumber, cvcProblem, DEFAULT_CARD_RULES, expiryProblem, normalizePan, type CardRules } from '../card';
 import { envelopeSchema } from '../crypto';
 import { CountryAlpha2, Currency } from '../hyperswitch/enums.generated';
 
@@ -18,22 +18,24 @@ const integerLike = (min: number, max: number) => {
   return z.union([integer, z.string().regex(/^\d{1,4}$/, 'must be a number').transform(Number).pipe(integer)]);
 };
 
-// A card number: 12-19 digits, spaces or dashes between groups, Luhn-valid. Messages never echo it.
-const cardNumber = z
-  .string({ error: 'must be a string of digits' })
-  .regex(/^\d(?:[ -]?\d){11,18}$/, 'must be 12-19 digits, optionally grouped by single spaces or dashes')
-  .transform((value, ctx) => {
-    const digits = normalizePan(value)!;
-    if (!luhnValid(digits)) {
-      ctx.addIssue({ code: 'custom', message: 'is not a valid card number' });
-      return z.NEVER;
-    }
-    return digits;
-  });
+// A card number as typed: 12-19 digits, single spaces or dashes between groups. Whether it is a card
+// is the networks' rules' to say (lib/card). Messages never echo the number.
+const cardNumber = (rules: CardRules) =>
+  z
+    .string({ error: 'must be a string of digits' })
+    .regex(/^\d(?:[ -]?\d){11,18}$/, 'must be 12-19 digits, optionally grouped by single spaces or dashes')
+    .transform((value, ctx) => {
+      const digits = normalizePan(value)!;
+      const check = checkCardNumber(digits, rules);
+      if (!check.valid) {
+        ctx.addIssue({ code: 'custom', message: check.message, params: { code: check.code } });
+        return z.NEVER;
+      }
+      return digits;
+    });
 
 /** Free text must not carry a card number: it would travel and be stored in the clear. */
-const noCardNumber = (value: string) => redactPans(value) === value;
-const NO_CARD_NUMBER = 'must not contain a card number';
+const noCardNumber = [(value: string) => cardNumbersIn(value).length === 0, { message: 'must not contain a card number', params: { code: 'card_number_in_free_text' } }] as const;
 
 const printable = (max: number) =>
   z
@@ -42,23 +44,30 @@ const printable = (max: number) =>
     .min(1)
     .max(max)
     .regex(/^[^\p{Cc}\p{Cs}]*$/u, 'must not contain control characters')
-    .refine(noCardNumber, NO_CARD_NUMBER);
+    .refine(...noCardNumber);
 
-/** The card as a person types it in, validated and normalized. */
-export const cardInputSchema = z
-  .strictObject({
-    number: cardNumber,
-    exp_month: integerLike(1, 12),
-    exp_year: integerLike(0, 9999).refine((year) => year < 100 || (year >= 2000 && year <= 2199), 'must be 2 or 4 digits'),
-    cvc: z.string({ error: 'must be a string of 3-4 digits' }).regex(/^\d{3,4}$/, 'must be 3-4 digits'),
-    holder_name: printable(100),
-    issuing_country: z.enum(CountryAlpha2, { error: 'must be an ISO 3166-1 alpha-2 country code' }).optional(),
-    nick_name: printable(50).optional(),
-  })
-  .superRefine((card, ctx) => {
-    if (isExpired(card.exp_month, card.exp_year)) ctx.addIssue({ code: 'custom', path: ['exp_year'], message: 'the card has expired' });
-  });
-export type CardInput = z.infer<typeof cardInputSchema>;
+const fieldIssue = (path: string, code: string, message: string) => ({ code: 'custom' as const, path: [path], message, params: { code } });
+
+/** The card as a person types it in, validated by the networks' rules and normalized. */
+export const cardInputSchema = (rules: CardRules = DEFAULT_CARD_RULES) =>
+  z
+    .strictObject({
+      number: cardNumber(rules),
+      exp_month: integerLike(1, 12),
+      exp_year: integerLike(0, 9999).refine((year) => year < 100 || (year >= 2000 && year <= 2199), 'must be 2 or 4 digits'),
+      cvc: z.string({ error: 'must be a string of 3-4 digits' }).regex(/^\d{3,4}$/, 'must be 3-4 digits'),
+      holder_name: printable(100),
+      issuing_country: z.enum(CountryAlpha2, { error: 'must be an ISO 3166-1 alpha-2 country code' }).optional(),
+      nick_name: printable(50).optional(),
+    })
+    .superRefine((card, ctx) => {
+      const expiry = expiryProblem(card.exp_month, card.exp_year);
+      if (expiry) ctx.addIssue(fieldIssue('exp_year', expiry.code, expiry.message));
+      const check = checkCardNumber(card.number, rules);
+      const cvc = check.valid ? cvcProblem(card.cvc, check) : undefined;
+      if (cvc) ctx.addIssue(fieldIssue('cvc', 'cvc_length_invalid', cvc));
+    });
+export type CardInput = z.infer<ReturnType<typeof cardInputSchema>>;
 
 /** What travels inside the envelope: the validated card, nothing else. */
 export const sealedCardSchema = z.strictObject({
@@ -97,14 +106,14 @@ export const chargeSchema = (maxAmount: number) =>
 export type Charge = z.infer<ReturnType<typeof chargeSchema>>;
 
 const metadataSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'keys must be 1-40 letters, digits, _ . or -'), z.string().max(500).refine(noCardNumber, NO_CARD_NUMBER))
+  .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'keys must be 1-40 letters, digits, _ . or -'), z.string().max(500).refine(...noCardNumber))
   .refine((value) => Object.keys(value).length <= 20, 'at most 20 keys');
 
 /** The body of `POST /checkouts`, and what a merchant backend hands to the publisher (plus a job id). */
-export const vaultRequestSchema = (maxAmount: number) =>
+export const vaultRequestSchema = (maxAmount: number, cardRules: CardRules = DEFAULT_CARD_RULES) =>
   z.strictObject({
     customer: customerSchema,
-    card: cardInputSchema,
+    card: cardInputSchema(cardRules),
     tokenization: tokenizationSchema.default({ psp: false, network: false }),
     charge: chargeSchema(maxAmount).optional(),
     metadata: metadataSchema.optional(),

@@ -11,7 +11,7 @@ function issuingCountry(card: CardInput, fallback: string | undefined): SealedCa
   const country = card.issuing_country ?? fallback;
   if (!country) {
     throw new ValidationError('The request body is invalid', [
-      { path: 'card.issuing_country', message: 'is required (no DEFAULT_CARD_ISSUING_COUNTRY is configured)' },
+      { path: 'card.issuing_country', code: 'issuing_country_required', message: 'is required (no DEFAULT_CARD_ISSUING_COUNTRY is configured)' },
     ]);
   }
   return country as SealedCard['issuing_country'];

@@ -1,14 +1,14 @@
 /**
  * The one logger: Powertools (structured JSON, level from `POWERTOOLS_LOG_LEVEL`), event logging off
  * (an event can hold a card number), a correlation id on every line, and a last line of defence:
- * every value is serialized through a redactor that masks card numbers (standalone 13–19 digit runs,
- * Luhn-valid, separators allowed) and the values of sensitive keys at any depth — also inside error
+ * every value is serialized through a redactor that masks card numbers (as lib/card recognises them:
+ * the networks' rules, in a token of its own) and the values of sensitive keys at any depth — also inside error
  * messages, stacks and causes.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { luhnValid, redactPans } from '../card';
+import { isCardNumberValue, redactPans } from '../card';
 
 export const SENSITIVE_KEYS = new Set(
   ['number', 'card_number', 'cvc', 'cvv', 'card_cvc', 'card_cvv', 'api_key', 'client_secret', 'authorization', 'x-client-secret', 'hmac_key', 'keys', 'password', 'secret'].map((k) => k.toLowerCase()),
@@ -20,7 +20,7 @@ export function redactingReplacer(key: string, value: unknown): unknown {
   if (key && SENSITIVE_KEYS.has(key.toLowerCase()) && value !== undefined && value !== null && typeof value !== 'boolean') return REDACTED;
   if (typeof value === 'string') return redactPans(value);
   // A card number sent as a JSON number is still a card number.
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1e12 && luhnValid(String(value))) return REDACTED;
+  if (typeof value === 'number' && isCardNumberValue(value)) return REDACTED;
   return value;
 }
 

@@ -31,7 +31,7 @@ beforeAll(async () => {
   const flows = [
     body,
     { ...body, charge: { amount: 6540, currency: 'USD' }, tokenization: { psp: true, network: true } },
-    { ...body, card: { ...body.card, number: '4111 1111 1111 1111', cvc: '7373' }, charge: { amount: 100, currency: 'EUR' } },
+    { ...body, card: { ...body.card, number: '4111 1111 1111 1111', cvc: '737' }, charge: { amount: 100, currency: 'EUR' } },
     { ...body, card: { ...body.card, number: '4000000000000002' }, charge: { amount: 100, currency: 'EUR' } },
   ];
   await stack.faults({ rates: { act_then_fail: 0.15, server_error: 0.1, timeout: 0.05 }, seed: 3, retryAfterSeconds: 0 });

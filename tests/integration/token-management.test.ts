@@ -89,7 +89,7 @@ describe('a saved card, from checkout to deletion', () => {
     expect(expiry.status).toBe(400);
     expect(expiry.body.error.fields).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'exp_month', message: expect.stringContaining('new payment method') })]));
     expect((await patch({})).status).toBe(400);
-    expect((await patch({ cvc: '12' })).body.error.fields).toEqual([{ path: 'cvc', message: 'must be 3-4 digits' }]);
+    expect((await patch({ cvc: '12' })).body.error.fields).toEqual([{ path: 'cvc', code: 'invalid_format', message: 'must be 3-4 digits' }]);
   });
 
   it('ends a charge of a card that is not the customer’s failed, without charging', async () => {

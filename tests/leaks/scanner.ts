@@ -1,6 +1,7 @@
 /**
  * The leak scanner: looks through everything the system wrote — logs, records, queue messages, HTTP
- * answers — for card numbers (any Luhn-valid 13–19 digit run, grouped or not), CVCs where they can be
+ * answers — for card numbers (as lib/card recognises them, the one definition the system refuses
+ * and masks by: a known network's prefix, length and check digit, grouped or not), CVCs where they can be
  * identified as such (next to a CVC-like name), and known secret values. It counts what it read, so a
  * scan of nothing cannot pass unnoticed.
  */
@@ -18,9 +19,6 @@ export interface ScanReport {
   counts: Record<string, { items: number; bytes: number }>;
 }
 
-// Card numbers as the system itself recognises them (lib/card), starting with 2-6 (the card networks'
-// major industry identifiers), which also keeps epoch-millisecond timestamps (1…) out.
-const isCardNetworkNumber = (digits: string) => /^[2-6]/.test(digits);
 const CVC = /["']?\b(?:card_)?(?:cvc|cvv|cvv2|security_code)\b["']?\s*[:=]\s*["']?(\d{3,4})\b/gi;
 
 export function scan(sources: Record<string, string[]>, secrets: string[]): ScanReport {
@@ -29,7 +27,7 @@ export function scan(sources: Record<string, string[]>, secrets: string[]): Scan
   for (const [source, items] of Object.entries(sources)) {
     counts[source] = { items: items.length, bytes: items.reduce((n, item) => n + item.length, 0) };
     for (const text of items) {
-      for (const digits of cardNumbersIn(text).filter(isCardNetworkNumber)) {
+      for (const digits of cardNumbersIn(text)) {
         findings.push({ source, kind: 'card_number', excerpt: `…${digits.slice(-4)} at ${text.indexOf(digits.slice(-4))}` });
       }
       for (const match of text.matchAll(CVC)) findings.push({ source, kind: 'cvc', excerpt: `${match[0].replace(/\d/g, '#')} at ${match.index}` });

@@ -48,6 +48,16 @@ describe('parseVaultJobMessage', () => {
     expect(parsed).toMatchObject({ valid: true, message: { job_id: jobId } });
   });
 
+  // Regression cases: a message our own intake produced was failed for digits in its free text.
+  it.each([
+    ['a +-tagged email holding a nanosecond timestamp', { customer: { name: 'Jane Doe', email: 'jane+1764022317679123457@example.com' } }],
+    ['a numeric mailbox name', { customer: { name: 'Jane Doe', email: '1764022317671@example.com' } }],
+    ['a millisecond order id in metadata', { metadata: { order_id: '1764022317671' } }],
+    ['a nanosecond timestamp as the customer name', { customer: { name: '1764022317679123457', email: 'jane@example.com' } }],
+  ])('accepts a valid message whatever its free text happens to hold: %s', (_, overrides) => {
+    expect(parse(message(overrides))).toMatchObject({ valid: true });
+  });
+
   it('flags plain card data even in a message that is not JSON', () => {
     expect(parse('card=4242424242424242&cvc=123')).toMatchObject({ valid: false, plainCard: true, jobId: undefined });
   });

@@ -22,6 +22,33 @@ describe('the checkout request', () => {
     expect(parsed.card).toMatchObject({ number: '4111111111111111', exp_month: 7 });
   });
 
+  // Regression cases: free text whose digit runs pass Luhn by chance is not a card number.
+  it.each([
+    ['a +-tagged email holding a nanosecond timestamp', { customer: { name: 'Jane Doe', email: 'jane+1764022317679123457@example.com' } }],
+    ['a numeric mailbox name', { customer: { name: 'Jane Doe', email: '1764022317671@example.com' } }],
+    ['a millisecond order id in metadata', { metadata: { order_id: '1764022317671' } }],
+    ['an American Express card with its 4-digit CVC', { card: { ...validCheckout().card, number: '3782 822463 10005', cvc: '1234' } }],
+  ])('accepts %s', (_, change) => {
+    expect(schema.safeParse({ ...validCheckout(), ...change }).success).toBe(true);
+  });
+
+  it.each([
+    ['0000000000000000', 'card_number_invalid'],
+    ['3782822463100005', 'card_number_length_invalid'],
+    ['4242424242424241', 'card_number_checksum_invalid'],
+  ])('names what is wrong with the card number %s by a field code, without echoing it', (number, code) => {
+    const result = schema.safeParse({ ...validCheckout(), card: { ...validCheckout().card, number } });
+    const problems = fieldProblems(result.error!);
+    expect(problems).toEqual([{ path: 'card.number', code, message: expect.any(String) }]);
+    expect(JSON.stringify(problems)).not.toContain(number);
+  });
+
+  it('accepts numbers of no known network only when configured to (private label)', () => {
+    const body = { ...validCheckout(), card: { ...validCheckout().card, number: '9999 9999 9999 9995' } };
+    expect(schema.safeParse(body).success).toBe(false);
+    expect(vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT, { acceptUnrecognizedNetworks: true }).safeParse(body).success).toBe(true);
+  });
+
   it.each(invalidCheckouts)('rejects %s', (_, body, path) => {
     const result = schema.safeParse(body);
     expect(result.success).toBe(false);
