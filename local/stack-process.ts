@@ -10,7 +10,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '../lib/jobs';
 import type { FaultConfigInput, ScriptedFault } from './hyperswitch-sim/faults';
-import type { Inspection } from './hyperswitch-sim/server';
+import type { Inspection, JournalEntry, SimObjects } from './hyperswitch-sim/server';
 
 const ROOT = join(__dirname, '..');
 const credentials = { accessKeyId: 'local-fake-access-key', secretAccessKey: 'local-fake-secret-key' };
@@ -41,6 +41,9 @@ export interface StackProcess {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON that callers assert on
   request(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: any; text: string }>;
   inspect(): Promise<Inspection>;
+  /** Every request the simulator served, with the fault it drew and what it acted on. */
+  journal(): Promise<JournalEntry[]>;
+  objects(): Promise<SimObjects>;
   faults(config: FaultConfigInput): Promise<void>;
   script(faults: ScriptedFault[]): Promise<void>;
   jobs(): Promise<JobRecord[]>;
@@ -50,6 +53,10 @@ export interface StackProcess {
   sendRaw(body: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+// Variables that would give the stack other merchant keys or another Hyperswitch: a shell that tried
+// `npm start` with its own keys must not change what the tests' stack accepts.
+const OWN_SETTINGS = /^(S2S_VAULT_|HYPERSWITCH_(BASE_URL|VAULT_|PAYMENT_))/;
 
 export async function startStackProcess(env: Record<string, string> = {}): Promise<StackProcess> {
   const ports = {
@@ -62,12 +69,15 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts'], {
     cwd: ROOT,
     env: {
-      ...process.env,
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !OWN_SETTINGS.test(name))),
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       // Short budgets so that retries come back in seconds: lease 3 s > one call (3 × 800 ms + backoff).
       LOCAL_VISIBILITY_TIMEOUT_SECONDS: '4',
       LOCAL_JOB_LEASE_SECONDS: '3',
       HYPERSWITCH_TIMEOUT_MS: '800',
+      // A card create whose outcome was lost is resent after 2 s at the earliest: past the simulator's
+      // late commits (its default is 2 s after the request; the fault suite uses 1.5 s), within the 4 s visibility.
+      HYPERSWITCH_SETTLE_MS: '2000',
       HYPERSWITCH_MAX_RETRY_AFTER_MS: '0',
       ...env,
     },
@@ -108,7 +118,7 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
     let start: Record<string, unknown> | undefined;
     do {
       const page = await dynamo.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
-      items.push(...((page.Items ?? []).filter((item) => item.kind !== 'idempotency') as JobRecord[]));
+      items.push(...((page.Items ?? []).filter((item) => item.kind === undefined) as JobRecord[]));
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
@@ -142,6 +152,8 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
       return { status: response.status, headers: response.headers, body, text };
     },
     inspect: async () => (await fetch(`${hyperswitch}/__sim/inspect`)).json() as Promise<Inspection>,
+    journal: async () => (await fetch(`${hyperswitch}/__sim/journal`)).json() as Promise<JournalEntry[]>,
+    objects: async () => (await fetch(`${hyperswitch}/__sim/objects`)).json() as Promise<SimObjects>,
     faults: (config) => control('PUT', '/__sim/faults', config),
     script: (faults) => control('POST', '/__sim/faults/script', faults),
     jobs,

@@ -18,6 +18,13 @@ export const FAULT_KINDS = [
   'act_then_fail',
   /** The operation is carried out, then no answer comes. */
   'act_then_timeout',
+  /** The operation is carried out, then the socket is destroyed (a reset after the request was written). */
+  'act_then_reset',
+  /**
+   * No answer; the operation is carried out `lateCommitMs` after the request arrived — after the
+   * client gave up — then the socket is dropped. A real server does not stop because the client left.
+   */
+  'late_commit',
   /** 400 `CE_00`, as when the connector (PSP) fails the operation; nothing done. */
   'connector_error',
   /** 200 with a body that is not JSON (a proxy's error page), after acting. */
@@ -42,6 +49,8 @@ export const faultConfigSchema = z.strictObject({
   spikeMs: z.number().int().min(0).max(60_000).default(500),
   /** How long a `timeout` fault holds the request before dropping the socket. */
   holdMs: z.number().int().min(0).max(120_000).default(30_000),
+  /** When a `late_commit` acts, counted from the request's arrival: set it past the client's timeout. */
+  lateCommitMs: z.number().int().min(0).max(120_000).default(2_000),
 });
 export type FaultConfig = z.infer<typeof faultConfigSchema>;
 export type FaultConfigInput = z.input<typeof faultConfigSchema>;
@@ -73,6 +82,8 @@ export class FaultInjector {
     reset: 0,
     act_then_fail: 0,
     act_then_timeout: 0,
+    act_then_reset: 0,
+    late_commit: 0,
     connector_error: 0,
     malformed_response: 0,
     latency_spike: 0,

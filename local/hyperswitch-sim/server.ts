@@ -59,7 +59,7 @@ const ROUTES: Route[] = [
   { method: 'GET', template: '/v2/payment-methods/{id}', key: 'vault', handle: (s, c) => s.getPaymentMethod(c.params.id!) },
   { method: 'DELETE', template: '/v2/payment-methods/{id}', key: 'vault', handle: (s, c) => s.deletePaymentMethod(c.params.id!) },
   { method: 'POST', template: '/v2/payments', key: 'payment', handle: (s, c) => s.createPayment(c.body) },
-  { method: 'GET', template: '/v2/payments/list', key: 'payment', handle: (s, c) => s.listPayments(c.query.get('customer_id') ?? undefined, Number(c.query.get('limit') ?? 10)) },
+  { method: 'GET', template: '/v2/payments/list', key: 'payment', handle: (s, c) => s.listPayments(c.query.get('customer_id') ?? undefined, { limit: Number(c.query.get('limit') ?? 10), offset: Number(c.query.get('offset') ?? 0), createdSince: c.query.get('created.gte') ?? undefined }) },
   { method: 'GET', template: '/v2/payments/{id}', key: 'payment', handle: (s, c) => s.getPayment(c.params.id!) },
 ];
 
@@ -89,6 +89,35 @@ export interface ContractViolationRecord {
   violations: Violation[];
 }
 
+/**
+ * One request to the simulated API, for the fault suite's evidence: what it touched (ids only, never a
+ * card), the fault it drew, how it ended, and the object it created or changed if it acted.
+ */
+export interface JournalEntry {
+  seq: number;
+  at: string;
+  route: string;
+  /** The `x-request-id` the answer carries (our client logs it with the job id). */
+  request_id: string;
+  customer_id?: string;
+  payment_method_id?: string;
+  reference?: string;
+  fault?: FaultKind;
+  /** The HTTP status sent, or how the request ended without one. */
+  outcome?: number | 'no_answer' | 'reset';
+  /** The id of what the request created or changed, when it acted. */
+  acted_on?: string;
+  /** When it acted, if later than `at` (a late commit). */
+  acted_at?: string;
+}
+
+/** Every object the simulator holds, as ids and masked facts: what the fault suite compares with the job store. */
+export interface SimObjects {
+  customers: Array<{ id: string; merchant_reference_id: string; created_at: string }>;
+  payment_methods: Array<{ id: string; customer_id: string; created: string; last4: string; exp_month: string; exp_year: string }>;
+  payments: Array<{ id: string; customer_id: string; merchant_reference_id: string | null; status: string; payment_method_id: string }>;
+}
+
 export interface Inspection {
   customers: number;
   payment_methods: number;
@@ -113,6 +142,7 @@ export class HyperswitchSimulator {
   private readonly profileId: string;
   private readonly held = new Set<NodeJS.Timeout>();
   private requests: Inspection['requests'] = {};
+  private journal: JournalEntry[] = [];
   private violations: ContractViolationRecord[] = [];
   private connections = 0;
 
@@ -156,7 +186,22 @@ export class HyperswitchSimulator {
     this.store = this.newStore();
     this.faults.reset();
     this.requests = {};
+    this.journal = [];
     this.violations = [];
+  }
+
+  objects(): SimObjects {
+    return {
+      customers: [...this.store.customers.values()].map(({ id, merchant_reference_id, created_at }) => ({ id, merchant_reference_id, created_at })),
+      payment_methods: [...this.store.paymentMethods.values()].map((m) => ({ id: m.id, customer_id: m.customerId, created: m.created, last4: m.last4, exp_month: m.expMonth, exp_year: m.expYear })),
+      payments: [...this.store.payments.values()].map(({ body, merchantReferenceId }) => ({
+        id: body.id as string,
+        customer_id: body.customer_id as string,
+        merchant_reference_id: merchantReferenceId,
+        status: body.status as string,
+        payment_method_id: body.payment_method_id as string,
+      })),
+    };
   }
 
   inspect(): Inspection {
@@ -188,7 +233,8 @@ export class HyperswitchSimulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    res.setHeader('x-request-id', `sim_${randomBytes(8).toString('hex')}`);
+    const requestId = `sim_${randomBytes(8).toString('hex')}`;
+    res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://simulator');
     if (url.pathname.startsWith('/__sim/')) return this.control(req, res, url.pathname);
 
@@ -199,8 +245,11 @@ export class HyperswitchSimulator {
     const routeKey = `${route.method} ${route.template}`;
     const stats = (this.requests[routeKey] ??= { total: 0, by_status: {}, by_key: {} });
     stats.total += 1;
+    const entry: JournalEntry = { seq: this.journal.length, at: new Date().toISOString(), route: routeKey, request_id: requestId, ...touched(params, url.searchParams) };
+    this.journal.push(entry);
     res.on('finish', () => {
       stats.by_status[res.statusCode] = (stats.by_status[res.statusCode] ?? 0) + 1;
+      entry.outcome ??= res.statusCode;
     });
 
     if (this.faults.settings.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faults.settings.latencyMs));
@@ -231,25 +280,34 @@ export class HyperswitchSimulator {
         return this.error(res, new SimError(400, 'IR_06', `Json deserialize error: ${detail}`));
       }
       body = parsed as Body;
+      Object.assign(entry, touched(body));
     }
 
     const fault = this.faults.draw(routeKey);
+    if (fault) entry.fault = fault;
     if (fault === 'latency_spike') await new Promise((resolve) => setTimeout(resolve, this.faults.settings.spikeMs));
     if (fault === 'server_error') return this.error(res, new SimError(500, 'HE_00', 'Something went wrong', 'api'));
     if (fault === 'rate_limit') return this.tooManyRequests(res);
-    if (fault === 'reset') return void req.socket.destroy();
-    if (fault === 'timeout') return this.hold(req);
+    if (fault === 'reset') return this.dropConnection(req, entry);
+    if (fault === 'timeout') return this.hold(req, entry);
     if (fault === 'connector_error') return this.error(res, new SimError(400, 'CE_00', 'Something went wrong with the connector', 'connector'));
+    const act = () => {
+      const result = route.handle(this.store, { params, query: url.searchParams, body });
+      if (route.method !== 'GET' && typeof result.id === 'string') entry.acted_on = result.id;
+      return result;
+    };
+    if (fault === 'late_commit') return this.commitLate(req, entry, act);
 
     let result: Body;
     try {
-      result = route.handle(this.store, { params, query: url.searchParams, body });
+      result = act();
     } catch (error) {
       if (error instanceof SimError) return this.error(res, error);
       throw error;
     }
     if (fault === 'act_then_fail') return this.error(res, new SimError(500, 'HE_00', 'Something went wrong', 'api'));
-    if (fault === 'act_then_timeout') return this.hold(req);
+    if (fault === 'act_then_timeout') return this.hold(req, entry);
+    if (fault === 'act_then_reset') return this.dropConnection(req, entry);
     if (fault === 'malformed_response') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       return void res.end('<html><body>502 Bad Gateway</body></html>');
@@ -272,8 +330,30 @@ export class HyperswitchSimulator {
     this.error(res, new SimError(429, 'HE_00', 'Too many requests, try again later', 'rate_limit'));
   }
 
+  private dropConnection(req: IncomingMessage, entry: JournalEntry): void {
+    entry.outcome = 'reset';
+    req.socket.destroy();
+  }
+
+  /** No answer; the operation runs `lateCommitMs` after the request arrived, whether the client is still there or not. */
+  private commitLate(req: IncomingMessage, entry: JournalEntry, act: () => Body): void {
+    this.hold(req, entry);
+    const timer = setTimeout(() => {
+      this.held.delete(timer);
+      try {
+        act();
+        entry.acted_at = new Date().toISOString();
+      } catch (error) {
+        if (!(error instanceof SimError)) console.error('hyperswitch-sim: late commit failed', error instanceof Error ? error.message : error);
+      }
+      req.socket.destroy();
+    }, this.faults.settings.lateCommitMs);
+    this.held.add(timer);
+  }
+
   /** Keeps the request unanswered until the client gives up (or `holdMs` passes, then drops it). */
-  private hold(req: IncomingMessage): void {
+  private hold(req: IncomingMessage, entry: JournalEntry): void {
+    entry.outcome = 'no_answer';
     const timer = setTimeout(() => {
       this.held.delete(timer);
       req.socket.destroy();
@@ -304,6 +384,10 @@ export class HyperswitchSimulator {
         return send(res, 200, { status: 'ok' });
       case 'GET /__sim/inspect':
         return send(res, 200, this.inspect());
+      case 'GET /__sim/journal':
+        return send(res, 200, this.journal);
+      case 'GET /__sim/objects':
+        return send(res, 200, this.objects());
       case 'POST /__sim/reset':
         this.reset();
         return send(res, 200, { status: 'reset' });
@@ -322,6 +406,21 @@ export class HyperswitchSimulator {
         return send(res, 404, { error: `unknown simulator route ${route}` });
     }
   }
+}
+
+/** The ids a request names, from its path parameters, query or body. */
+function touched(source: Record<string, unknown> | URLSearchParams, query?: URLSearchParams): Partial<JournalEntry> {
+  const read = (name: string) => {
+    const value = source instanceof URLSearchParams ? source.get(name) : source[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const id = read('id');
+  const found: Partial<JournalEntry> = {
+    customer_id: read('customer_id') ?? query?.get('customer_id') ?? (id?.includes('_cus_') ? id : undefined),
+    payment_method_id: read('payment_method_id') ?? (id?.includes('_pm_') ? id : undefined),
+    reference: read('merchant_reference_id'),
+  };
+  return Object.fromEntries(Object.entries(found).filter(([, value]) => value !== undefined));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

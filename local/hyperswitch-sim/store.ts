@@ -302,9 +302,12 @@ export class SimulatorStore {
     return { ...payment.body };
   }
 
-  listPayments(customerId: string | undefined, limit: number): Body {
-    const matching = [...this.payments.values()].filter((payment) => !customerId || payment.body.customer_id === customerId);
-    const data = matching.slice(0, limit).map(({ body }) => ({
+  listPayments(customerId: string | undefined, { limit, offset, createdSince }: { limit: number; offset: number; createdSince?: string }): Body {
+    const since = createdSince ? Date.parse(createdSince) : -Infinity;
+    const matching = [...this.payments.values()].filter(
+      (payment) => (!customerId || payment.body.customer_id === customerId) && Date.parse(payment.body.created as string) >= since,
+    );
+    const data = matching.slice(offset, offset + limit).map(({ body }) => ({
       id: body.id,
       merchant_id: MERCHANT_ID,
       profile_id: 'profile',

@@ -1,6 +1,6 @@
 /**
- * `npm run test:faults [-- --jobs N] [--json]`: the fault-injection suite on N jobs (default 1000).
- * Prints one summary; exits 1 unless duplicates, double charges, lost and stuck jobs are all zero.
+ * `npm run test:faults [-- --jobs N] [--seed S] [--json]`: the fault-injection suite on N jobs (default
+ * 1000). Prints one summary; exits 1 unless every harm counter is zero. Evidence goes to reports/.
  */
 import { HARM, runFaultSuite } from './suite';
 
@@ -8,20 +8,27 @@ async function main(args: string[]): Promise<number> {
   const jobsFlag = args.indexOf('--jobs');
   const jobs = jobsFlag >= 0 ? Number(args[jobsFlag + 1]) : 1000;
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error('--jobs takes a positive whole number');
+  const seedFlag = args.indexOf('--seed');
+  const seed = seedFlag >= 0 ? Number(args[seedFlag + 1]) : 7;
+  if (!Number.isInteger(seed)) throw new Error('--seed takes a whole number');
   const json = args.includes('--json');
-  const summary = await runFaultSuite({ jobs, progress: (line) => console.error(line) });
+  const summary = await runFaultSuite({ jobs, seed, timeoutMs: Math.max(10 * 60_000, jobs * 60), progress: (line) => console.error(line) });
   const rows: Array<[string, number | string]> = [
     ['jobs', summary.jobs],
+    ['seed', summary.seed],
     ['faults injected', Object.entries(summary.faults_injected).map(([kind, n]) => `${kind} ${n}`).join(', ')],
     ['faults injected (total)', Object.values(summary.faults_injected).reduce((a, b) => a + b, 0)],
     ['duplicate customers', summary.duplicate_customers],
     ['duplicate payment methods', summary.duplicate_payment_methods],
+    ['orphaned payment methods', summary.orphaned_payment_methods],
     ['double charges', summary.double_charges],
+    ['unrecorded payments', summary.unrecorded_payments],
     ['lost jobs', summary.lost_jobs],
     ['stuck jobs', summary.stuck_jobs],
     ['wrongly failed jobs', summary.wrongly_failed_jobs],
     ['succeeded jobs', summary.succeeded_jobs],
     ['failed, retries exhausted', summary.retries_exhausted_jobs],
+    ['cards on failed jobs', summary.cards_recorded_on_failed_jobs],
     ['card data / secrets in logs', summary.leak_findings],
     ['duration', `${(summary.duration_ms / 1000).toFixed(1)} s`],
   ];

@@ -8,10 +8,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { JobRecord } from '../../lib/jobs';
-import { customerReference, DEFAULT_MAX_CHARGE_AMOUNT, paymentReference, sealVaultJob, vaultRequestSchema } from '../../lib/jobs';
+import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../../lib/jobs';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
 import { startStackProcess, type StackProcess } from '../../local/stack-process';
 import { scan } from '../leaks/scanner';
+import { countHarm, evidence, type HarmCounters } from './harm';
 
 export interface FaultSuiteOptions {
   jobs: number;
@@ -22,24 +23,33 @@ export interface FaultSuiteOptions {
   progress?: (line: string) => void;
 }
 
-export interface FaultSummary {
+export interface FaultSummary extends HarmCounters {
   jobs: number;
+  seed: number;
   faults_injected: Record<string, number>;
-  duplicate_customers: number;
-  duplicate_payment_methods: number;
-  double_charges: number;
   lost_jobs: number;
   stuck_jobs: number;
   wrongly_failed_jobs: number;
   succeeded_jobs: number;
   retries_exhausted_jobs: number;
+  /** Failed jobs whose record names the card an attempt saved before the job failed (not harm: the merchant is told). */
+  cards_recorded_on_failed_jobs: number;
   /** Card numbers, CVCs or secrets found in the stack's logs and records (the leak scanner). */
   leak_findings: number;
   duration_ms: number;
 }
 
-/** The four counters that must be zero. */
-export const HARM = ['duplicate_customers', 'duplicate_payment_methods', 'double_charges', 'lost_jobs', 'stuck_jobs', 'leak_findings'] as const;
+/** The counters that must be zero. */
+export const HARM = [
+  'duplicate_customers',
+  'duplicate_payment_methods',
+  'orphaned_payment_methods',
+  'double_charges',
+  'unrecorded_payments',
+  'lost_jobs',
+  'stuck_jobs',
+  'leak_findings',
+] as const;
 
 const SHARED_CUSTOMERS = 8;
 const REPORTS = join(__dirname, '../../reports');
@@ -99,8 +109,6 @@ async function queueDepth(stack: StackProcess): Promise<number> {
   return depth;
 }
 
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-
 export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, progress = () => undefined }: FaultSuiteOptions): Promise<FaultSummary> {
   const started = Date.now();
   const stack = await startStackProcess({ CHAOS_CRASH_PROBABILITY: '0.01' });
@@ -110,7 +118,19 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
       spikeMs: 300,
       holdMs: 5_000,
       retryAfterSeconds: 0,
-      rates: { server_error: 0.03, rate_limit: 0.03, timeout: 0.015, reset: 0.01, act_then_fail: 0.03, act_then_timeout: 0.015, latency_spike: 0.03 },
+      // A late commit acts after the client's timeout (800 ms) and before the worker's settle time (2 s).
+      lateCommitMs: 1_500,
+      rates: {
+        server_error: 0.03,
+        rate_limit: 0.03,
+        timeout: 0.015,
+        reset: 0.01,
+        act_then_fail: 0.03,
+        act_then_timeout: 0.015,
+        act_then_reset: 0.01,
+        late_commit: 0.01,
+        latency_spike: 0.03,
+      },
     });
     const planned = plan(jobs);
     const accepted: Array<{ jobId: string; job: PlannedJob }> = [];
@@ -134,48 +154,38 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
     }
     await stack.faults({});
 
-    const sim = await stack.inspect();
-    // Customers: one per job (its reference is derived from the job id) or per shared merchant reference.
-    const expectedReferences = new Set(accepted.map(({ jobId, job }) => job.sharedCustomer ?? customerReference(jobId)));
-    const present = Object.keys(sim.customers_by_reference).filter((reference) => expectedReferences.has(reference)).length;
-    const duplicateCustomers = sim.customers - present;
-    // Payment methods: one per job that vaulted its card, on that job's customer; anything else is a duplicate.
-    const expectedMethods: Record<string, number> = {};
-    for (const record of records) {
-      if (record.steps.payment_method.status === 'succeeded' && record.steps.customer.customer_id) {
-        expectedMethods[record.steps.customer.customer_id] = (expectedMethods[record.steps.customer.customer_id] ?? 0) + 1;
-      }
-    }
-    const duplicatePaymentMethods = sum(Object.entries(sim.payment_methods_by_customer).map(([customer, count]) => Math.max(0, count - (expectedMethods[customer] ?? 0))));
-    // Payments: at most one per job reference, and none without a job.
-    const jobReferences = new Set(submitted.map(paymentReference));
-    const doubleCharges =
-      sum(Object.values(sim.payments_by_reference).map((count) => count - 1)) +
-      Object.keys(sim.payments_by_reference).filter((reference) => !jobReferences.has(reference)).length +
-      Math.max(0, sim.payments - Object.keys(sim.payments_by_reference).length);
+    const [sim, objects, journal] = await Promise.all([stack.inspect(), stack.objects(), stack.journal()]);
+    const logLines = stack.output().split('\n');
+    const { counters, harmedJobIds } = countHarm(accepted.map(({ jobId, job }) => ({ jobId, sharedCustomer: job.sharedCustomer })), records, objects);
     const crashes = (stack.output().match(/"message":"Simulated crash"/g) ?? []).length;
-    // Evidence for whoever reads a failed run: the stack's log and the records of jobs that did not end.
+    // Evidence for whoever reads a run: the stack's log, the jobs that did not end, and for every
+    // harmed job its record, the simulator's objects and requests for it, and its log lines.
     const unfinished = records.filter((job) => job.status !== 'succeeded' && job.status !== 'failed');
+    // The first 50 harmed jobs in detail: enough to find a cause, small enough to read.
+    const harmed = [...harmedJobIds].slice(0, 50).map(([jobId, harm]) => evidence(jobId, harm, records, objects, journal, logLines));
     mkdirSync(REPORTS, { recursive: true });
     writeFileSync(join(REPORTS, 'fault-suite.log'), stack.output());
     writeFileSync(join(REPORTS, 'fault-suite-unfinished.json'), JSON.stringify({ unfinished, missing: submitted.filter((id) => !records.some((r) => r.job_id === id)) }, null, 2));
+    writeFileSync(join(REPORTS, 'fault-suite-harm.json'), JSON.stringify(harmed, null, 2));
+    for (const job of harmed) progress(`harm ${job.harm}: job ${job.job_id} after faults ${job.fault_sequence.join(' → ') || '(none)'}`);
+    if (harmedJobIds.size > harmed.length) progress(`… and ${harmedJobIds.size - harmed.length} more harmed jobs`);
     const failed = records.filter((job) => job.status === 'failed');
     return {
       jobs: planned.length,
+      seed,
       faults_injected: {
         ...Object.fromEntries(Object.entries(sim.faults_injected).filter(([, count]) => count > 0)),
         worker_crash: crashes,
         duplicate_delivery: planned.filter((job) => job.via.startsWith('queue-twice')).length,
       },
-      duplicate_customers: duplicateCustomers,
-      duplicate_payment_methods: duplicatePaymentMethods,
-      double_charges: doubleCharges,
+      ...counters,
       lost_jobs: rejected + (submitted.length - records.length),
-      stuck_jobs: records.filter((job) => job.status !== 'succeeded' && job.status !== 'failed').length,
+      stuck_jobs: unfinished.length,
       wrongly_failed_jobs: failed.filter((job) => job.error?.code !== 'retries_exhausted').length,
       succeeded_jobs: records.filter((job) => job.status === 'succeeded').length,
       retries_exhausted_jobs: failed.filter((job) => job.error?.code === 'retries_exhausted').length,
-      leak_findings: scan({ logs: stack.output().split('\n'), job_records: records.map((job) => JSON.stringify(job)) }, [LOCAL_API_KEYS.server, LOCAL_API_KEYS.publishable, LOCAL_CARD_KEYS.hmac_key, ...Object.values(LOCAL_CARD_KEYS.keys)]).findings.length,
+      cards_recorded_on_failed_jobs: failed.filter((job) => job.steps.payment_method.payment_method_id).length,
+      leak_findings: scan({ logs: logLines, job_records: records.map((job) => JSON.stringify(job)) }, [LOCAL_API_KEYS.server, LOCAL_API_KEYS.publishable, LOCAL_CARD_KEYS.hmac_key, ...Object.values(LOCAL_CARD_KEYS.keys)]).findings.length,
       duration_ms: Date.now() - started,
     };
   } finally {

@@ -162,6 +162,36 @@ describe('fault control over HTTP', () => {
     expect(sim.inspect().customers_by_reference).toEqual({ acted: 1 });
   });
 
+  it('acts and then resets the connection when told to', async () => {
+    sim.faults.enqueue([{ kind: 'act_then_reset', route: 'POST /v2/customers' }]);
+    await expect(call('POST', '/v2/customers', { body: customer })).rejects.toThrow();
+    expect(sim.inspect().customers).toBe(1);
+  });
+
+  it('commits late: no answer, then the operation happens lateCommitMs after the request arrived', async () => {
+    sim.faults.configure({ lateCommitMs: 300 });
+    sim.faults.enqueue([{ kind: 'late_commit', route: 'POST /v2/customers' }]);
+    const answer = call('POST', '/v2/customers', { body: customer }).catch(() => 'no answer');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sim.inspect().customers).toBe(0);
+    await expect(answer).resolves.toBe('no answer');
+    expect(sim.inspect().customers).toBe(1);
+  });
+
+  it('keeps a journal of every request: the ids it touched, the fault it drew, how it ended, what it acted on', async () => {
+    sim.faults.enqueue([{ kind: 'act_then_fail', route: 'POST /v2/customers' }]);
+    await call('POST', '/v2/customers', { body: { ...customer, merchant_reference_id: 'ref-journal' } });
+    const { id } = sim.objects().customers[0]!;
+    await call('GET', `/v2/customers/${id}`);
+    const journal = await (await fetch(`${sim.url}/__sim/journal`)).json();
+    expect(journal).toEqual([
+      { seq: 0, at: expect.any(String), route: 'POST /v2/customers', request_id: expect.stringMatching(/^sim_/), reference: 'ref-journal', fault: 'act_then_fail', outcome: 500, acted_on: id },
+      { seq: 1, at: expect.any(String), route: 'GET /v2/customers/{id}', request_id: expect.stringMatching(/^sim_/), customer_id: id, outcome: 200 },
+    ]);
+    const objects = await (await fetch(`${sim.url}/__sim/objects`)).json();
+    expect(objects).toEqual({ customers: [{ id, merchant_reference_id: 'ref-journal', created_at: expect.any(String) }], payment_methods: [], payments: [] });
+  });
+
   it('resets state and faults', async () => {
     await call('POST', '/v2/customers', { body: customer });
     sim.faults.enqueue([{ kind: 'timeout' }]);
