@@ -3,11 +3,14 @@ import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { dynamoDbClient } from '../lib/aws';
 import { deadLetterEnv, readConfig } from '../lib/config';
-import { DynamoDbJobStore, JOB_ID_PATTERN, newJobRecord } from '../lib/jobs';
+import { createHyperswitchClients } from '../lib/hyperswitch';
+import { DynamoDbJobStore, JOB_ID_PATTERN, newJobRecord, reconcileFailedJob } from '../lib/jobs';
 import { correlated, logger } from '../lib/log';
+import { SecretsManagerSource } from '../lib/secrets';
 
 const config = readConfig(deadLetterEnv);
 const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
+const { vault, payments } = createHyperswitchClients(config, new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS }), logger);
 const processor = new BatchProcessor(EventType.SQS);
 
 const RETRIES_EXHAUSTED = { code: 'retries_exhausted', message: 'The job could not be completed after repeated attempts', retryable: false };
@@ -21,7 +24,12 @@ function jobIdOf(body: string): string | undefined {
   }
 }
 
-/** A message SQS gave up on: its job ends `failed` (`retries_exhausted`); the message, card envelope and all, is deleted. */
+/**
+ * A message SQS gave up on: its job ends `failed` (`retries_exhausted`) at once, then is reconciled
+ * with Hyperswitch (a card or payment an attempt made without our knowing is recorded on it). If
+ * Hyperswitch cannot be reached, the record is a batch failure and comes back; the job is failed
+ * already. Then the message, card envelope and all, is deleted.
+ */
 async function handleRecord(record: SQSRecord): Promise<void> {
   const jobId = jobIdOf(record.body);
   if (!jobId) {
@@ -30,6 +38,8 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   }
   await store.failUnlessFinished(jobId, RETRIES_EXHAUSTED, () => newJobRecord({ jobId, source: 'queue' }));
   logger.warn('Vault job dead-lettered', { jobId, messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
+  const job = await store.get(jobId);
+  if (job) await reconcileFailedJob(job, { store, vault, payments, log: logger });
 }
 
 export const handler = correlated(

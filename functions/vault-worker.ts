@@ -24,6 +24,7 @@ const deps = {
   refreshDataKeys: () => keys.invalidate(),
   log: logger,
   leaseMs: config.JOB_LEASE_SECONDS * 1000,
+  settleMs: config.HYPERSWITCH_SETTLE_MS,
   ...(crashProbability > 0
     ? {
         crashPoint: (point: string) => {

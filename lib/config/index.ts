@@ -77,6 +77,12 @@ export const workerEnv = jobsEnv
   /** Must stay below the queue's visibility timeout and above the function timeout. */
   JOB_LEASE_SECONDS: positiveInt(45),
   /**
+   * How long Hyperswitch may go on with a create after we stopped waiting (a late commit): a card
+   * create whose outcome is unknown is sent again only after this. Below the queue's visibility
+   * timeout, so the next delivery normally finds it passed.
+   */
+  HYPERSWITCH_SETTLE_MS: positiveInt(30_000),
+  /**
    * Fault injection for the local fault suite only (never set in serverless.yml): the probability
    * that the worker "crashes" at each step boundary.
    */
@@ -89,4 +95,5 @@ export const workerEnv = jobsEnv
   });
 export type WorkerEnv = z.infer<typeof workerEnv>;
 
-export const deadLetterEnv = z.object({ JOBS_TABLE_NAME: z.string().min(1) });
+/** The dead-letter handler reconciles failed jobs with Hyperswitch: it reads, never creates. */
+export const deadLetterEnv = hyperswitchEnv.extend({ JOBS_TABLE_NAME: z.string().min(1) });

@@ -22,7 +22,8 @@ export interface VaultApi {
 export interface PaymentsApi {
   createAndConfirmPayment(request: s.PaymentCreateRequest): Promise<s.Payment>;
   getPayment(paymentId: string, options?: { forceSync?: boolean }): Promise<s.Payment>;
-  listPayments(filter: { customerId: string; limit?: number }): Promise<s.PaymentList>;
+  /** One page of the customer's payments (`offset`, `limit` ≤ 100), `createdSince` (ISO time) and later when given. */
+  listPayments(filter: { customerId: string; limit?: number; offset?: number; createdSince?: string }): Promise<s.PaymentList>;
 }
 
 /**
@@ -77,6 +78,7 @@ export class VaultClient implements VaultApi {
       method: 'POST',
       path: '/v2/customers',
       body: request,
+      resendSafe: request.merchant_reference_id !== undefined,
       requestSchema: s.customerCreateRequest,
       responseSchema: s.customer,
     });
@@ -196,6 +198,7 @@ export class PaymentsClient implements PaymentsApi {
       method: 'POST',
       path: '/v2/payments',
       body: request,
+      resendSafe: request.merchant_reference_id !== undefined,
       requestSchema: s.paymentCreateRequest,
       responseSchema: s.payment,
     });
@@ -212,13 +215,18 @@ export class PaymentsClient implements PaymentsApi {
     });
   }
 
-  async listPayments({ customerId, limit = 100 }: { customerId: string; limit?: number }) {
+  async listPayments({ customerId, limit = 100, offset, createdSince }: { customerId: string; limit?: number; offset?: number; createdSince?: string }) {
     const operation = 'payments.list';
     return this.sender.send({
       operation,
       method: 'GET',
       path: '/v2/payments/list',
-      query: { customer_id: segment(operation, customerId), limit: String(limit) },
+      query: {
+        customer_id: segment(operation, customerId),
+        limit: String(limit),
+        ...(offset ? { offset: String(offset) } : {}),
+        ...(createdSince ? { 'created.gte': createdSince } : {}),
+      },
       responseSchema: s.paymentList,
     });
   }

@@ -21,18 +21,18 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /**
  * Whether to try a failed call again in-process (`retriesSoFar` retries already made).
  * Hyperswitch has no idempotency header, so a POST is repeated only when it cannot have been acted
- * on: a 429, a connection that was never made, or — once — a reset socket, which is what a
- * keep-alive connection closed by the server while the Lambda was frozen looks like. Every other
- * POST failure with an unknown outcome goes back to the caller, which looks the object up by its
- * reference before creating it again.
+ * on — a 429, a connection never made, a socket that failed before the request body was written
+ * (a keep-alive connection the server closed while the Lambda was frozen) — or, once after a reset,
+ * when it is `resendSafe` (its reference makes a repeat answer HE_01). Every other POST failure with
+ * an unknown outcome goes back to the caller, which looks the object up before creating it again.
  */
-export function shouldRetry(error: HyperswitchError, method: HttpMethod, retriesSoFar: number, policy: RetryPolicy): boolean {
+export function shouldRetry(error: HyperswitchError, request: { method: HttpMethod; resendSafe?: boolean }, retriesSoFar: number, policy: RetryPolicy): boolean {
   if (retriesSoFar >= policy.maxRetries || !error.retryable) return false;
   if (error instanceof HyperswitchRateLimitError) {
     return (error.retryAfterMs ?? 0) <= policy.maxRetryAfterMs;
   }
-  if (error instanceof HyperswitchConnectionError && error.connectionReset && retriesSoFar === 0) return true;
-  return method !== 'POST' || !error.outcomeUnknown;
+  if (request.method !== 'POST' || !error.outcomeUnknown) return true;
+  return error instanceof HyperswitchConnectionError && error.connectionReset && retriesSoFar === 0 && request.resendSafe === true;
 }
 
 /** Full-jitter exponential backoff (AWS Architecture Blog), never shorter than the server's `Retry-After`. */

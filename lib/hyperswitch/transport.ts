@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe } from 'node:diagnostics_channel';
 import type * as z from 'zod';
 import type { Log } from '../log';
 import {
@@ -25,6 +27,8 @@ export interface HyperswitchRequest<T> {
   query?: Record<string, string>;
   /** Checked against `requestSchema` before anything is sent. */
   body?: unknown;
+  /** A repeat of this POST cannot act twice: its body carries a reference Hyperswitch keeps unique (HE_01). */
+  resendSafe?: boolean;
   requestSchema?: z.ZodType;
   responseSchema: z.ZodType<T>;
 }
@@ -46,6 +50,33 @@ export interface TransportOptions {
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 // The connection was never established, so the request was not sent.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Whether the current attempt's request failed before undici had written all of its body to the
+ * socket, as its diagnostics channels tell (`undici:request:error` before `undici:request:bodySent`).
+ * A request whose body was never whole on the wire cannot have been acted on, whatever the socket
+ * did afterwards; once it was written, a reset may follow an action. The attempt is found from the
+ * request through the async context in which fetch created it.
+ */
+interface Written {
+  bodySent: boolean;
+  failedBeforeBodySent: boolean;
+}
+const currentAttempt = new AsyncLocalStorage<Written>();
+const attemptOfRequest = new WeakMap<object, Written>();
+const requestOf = (message: unknown) => (message as { request: object }).request;
+subscribe('undici:request:create', (message) => {
+  const attempt = currentAttempt.getStore();
+  if (attempt) attemptOfRequest.set(requestOf(message), attempt);
+});
+subscribe('undici:request:bodySent', (message) => {
+  const attempt = attemptOfRequest.get(requestOf(message));
+  if (attempt) attempt.bodySent = true;
+});
+subscribe('undici:request:error', (message) => {
+  const attempt = attemptOfRequest.get(requestOf(message));
+  if (attempt && !attempt.bodySent) attempt.failedBeforeBodySent = true;
+});
 
 /**
  * HTTP to Hyperswitch over Node's fetch: its global undici pool keeps connections alive across
@@ -71,7 +102,7 @@ export class HyperswitchTransport {
       try {
         return await this.attempt(request, body, credentials, retries);
       } catch (error) {
-        if (!(error instanceof HyperswitchError) || !shouldRetry(error, request.method, retries, this.retry)) throw error;
+        if (!(error instanceof HyperswitchError) || !shouldRetry(error, request, retries, this.retry)) throw error;
         const delayMs = retryDelayMs(error, retries, this.retry, this.random);
         this.options.log.warn('Retrying Hyperswitch call', { operation: request.operation, error: error.code, delayMs, retry: retries + 1 });
         await this.sleep(delayMs);
@@ -90,8 +121,9 @@ export class HyperswitchTransport {
 
     let status: number | undefined;
     let requestId: string | undefined;
+    const written: Written = { bodySent: false, failedBeforeBodySent: false };
     try {
-      const response = await this.fetch(url, {
+      const response = await currentAttempt.run(written, () => this.fetch(url, {
         method,
         signal,
         headers: {
@@ -101,7 +133,7 @@ export class HyperswitchTransport {
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      }));
       status = response.status;
       requestId = response.headers.get('x-request-id') ?? undefined;
       const text = await response.text();
@@ -125,7 +157,7 @@ export class HyperswitchTransport {
       }
       return parsed.data;
     } catch (error) {
-      throw toHyperswitchError(error, { ...context, status, requestId }, signal);
+      throw toHyperswitchError(error, { ...context, status, requestId }, signal, written);
     } finally {
       this.options.log.info('Hyperswitch call', {
         operation,
@@ -167,6 +199,7 @@ function toHyperswitchError(
   error: unknown,
   context: { operation: string; status?: number; requestId?: string },
   signal: AbortSignal,
+  written: Written,
 ): HyperswitchError {
   if (error instanceof HyperswitchError) return error;
   const { operation } = context;
@@ -177,9 +210,10 @@ function toHyperswitchError(
   if (code && NOT_SENT_CODES.has(code)) {
     return new HyperswitchConnectionError(`Hyperswitch ${operation} could not connect (${code})`, { ...context, requestSent: false, cause: error });
   }
-  return new HyperswitchConnectionError(`Hyperswitch ${operation} connection failed (${code ?? 'unknown'})`, {
+  const bodyNeverLeft = written.failedBeforeBodySent;
+  return new HyperswitchConnectionError(`Hyperswitch ${operation} connection failed (${code ?? 'unknown'})${bodyNeverLeft ? ' before the request was written' : ''}`, {
     ...context,
-    requestSent: true,
+    requestSent: !bodyNeverLeft,
     connectionReset: code !== undefined && RESET_CODES.has(code),
     cause: error,
   });

@@ -2,6 +2,7 @@ export * from './checkout';
 export * from './message';
 export * from './pipeline';
 export * from './publisher';
+export * from './reconcile';
 export * from './queue';
 export * from './record';
 export * from './references';

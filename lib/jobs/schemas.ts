@@ -166,11 +166,31 @@ export interface JobError {
   retryable: boolean;
 }
 
-/** `attempted_at`: a create was sent at that time, its outcome not yet recorded (look it up first). */
+/**
+ * `attempted_at`: a create was sent at that time, its outcome not yet recorded (look it up first);
+ * `first_attempted_at`: when the first was sent (an earlier card cannot be this job's).
+ * `recovered_after_failure`: the job had failed when its reconciliation found that an attempt whose
+ * outcome was lost had saved this card or made this payment.
+ */
 export interface JobSteps {
   customer: { status: StepStatus; customer_id?: string };
-  payment_method: { status: StepStatus; payment_method_id?: string; psp_token: TokenStatus; network_token: TokenStatus; attempted_at?: string };
-  payment: { status: StepStatus; payment_id?: string; payment_status?: string; attempted_at?: string };
+  payment_method: {
+    status: StepStatus;
+    payment_method_id?: string;
+    psp_token: TokenStatus;
+    network_token: TokenStatus;
+    attempted_at?: string;
+    first_attempted_at?: string;
+    recovered_after_failure?: boolean;
+  };
+  payment: {
+    status: StepStatus;
+    payment_id?: string;
+    payment_status?: string;
+    attempted_at?: string;
+    first_attempted_at?: string;
+    recovered_after_failure?: boolean;
+  };
 }
 
 /** The job record: ids, statuses and the masked card. No card number, no CVC, no client secret (it is derived, §8 of the design). */

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { S2SVaultError } from '../errors';
+import { JOB_RECORD_TTL_DAYS } from './record';
 import type { JobError, JobRecord, JobSteps } from './schemas';
 
 export type ClaimResult =
@@ -33,6 +34,15 @@ export interface JobStore {
    * a message that cannot be processed). Creates the record when `initial` is given and none exists.
    */
   failUnlessFinished(jobId: string, error: JobError, initial?: () => JobRecord): Promise<void>;
+  /**
+   * Holds a payment method for one job (a uniqueness record in the job table): true when this job
+   * holds it now, false when another job does. A payment method is recorded by one job only.
+   */
+  holdPaymentMethod(paymentMethodId: string, jobId: string): Promise<boolean>;
+  /** The job that holds the payment method, if any. */
+  paymentMethodHolder(paymentMethodId: string): Promise<string | undefined>;
+  /** Records a step's result on a job that already failed (its reconciliation), unless it has one. */
+  amendFailedJob<K extends 'payment_method' | 'payment'>(jobId: string, step: K, value: JobSteps[K]): Promise<void>;
 }
 
 /** The lease moved on: another run owns the job now, this one must stop. */
@@ -52,6 +62,9 @@ const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
 const now = () => new Date().toISOString();
+
+/** The key of a payment method's uniqueness record, in the job table beside the jobs (`pm#<id>`). */
+const holdKey = (paymentMethodId: string) => `pm#${paymentMethodId}`;
 
 /** DynamoDB adapter: key `job_id`, conditional writes for every transition. */
 export class DynamoDbJobStore implements JobStore {
@@ -162,6 +175,42 @@ export class DynamoDbJobStore implements JobStore {
       // Created meanwhile by another run: that run decides the job's fate.
       if (!(caught instanceof JobExistsError)) throw caught;
     }
+  }
+
+  async holdPaymentMethod(paymentMethodId: string, jobId: string): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { job_id: holdKey(paymentMethodId), kind: 'payment_method_hold', holder_job_id: jobId, expires_at: Math.floor(Date.now() / 1000) + JOB_RECORD_TTL_DAYS * 86_400 },
+          ConditionExpression: 'attribute_not_exists(job_id) OR holder_job_id = :job',
+          ExpressionAttributeValues: { ':job': jobId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async paymentMethodHolder(paymentMethodId: string): Promise<string | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: holdKey(paymentMethodId) }, ConsistentRead: true }));
+    return Item?.holder_job_id as string | undefined;
+  }
+
+  async amendFailedJob<K extends 'payment_method' | 'payment'>(jobId: string, step: K, value: JobSteps[K]): Promise<void> {
+    const idField = step === 'payment' ? 'payment_id' : 'payment_method_id';
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { job_id: jobId },
+        UpdateExpression: 'SET steps.#step = :value, updated_at = :at',
+        ConditionExpression: '#status = :failed AND attribute_not_exists(steps.#step.#id)',
+        ExpressionAttributeNames: { '#step': step, '#status': 'status', '#id': idField },
+        ExpressionAttributeValues: { ':value': value, ':failed': 'failed', ':at': now() },
+      }),
+    );
   }
 
   private async ownedUpdate(jobId: string, owner: string, expression: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {

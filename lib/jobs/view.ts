@@ -14,17 +14,28 @@ export const jobViewSchema = z.object({
   charge: z.object({ amount: z.number().int(), currency: z.string() }).nullable(),
   steps: z.object({
     customer: z.object({ status: stepStatus, customer_id: z.string().optional() }),
-    payment_method: z.object({ status: stepStatus, payment_method_id: z.string().optional(), psp_token: tokenStatus, network_token: tokenStatus }),
-    payment: z.object({ status: stepStatus, payment_id: z.string().optional(), payment_status: z.string().optional() }),
+    payment_method: z.object({
+      status: stepStatus,
+      payment_method_id: z.string().optional(),
+      psp_token: tokenStatus,
+      network_token: tokenStatus,
+      recovered_after_failure: z.boolean().optional().describe('The job failed, and an attempt whose answer was lost had saved this card: it is saved'),
+    }),
+    payment: z.object({
+      status: stepStatus,
+      payment_id: z.string().optional(),
+      payment_status: z.string().optional(),
+      recovered_after_failure: z.boolean().optional().describe('The job failed, and an attempt whose answer was lost had made this payment'),
+    }),
   }),
   error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
   attempts: z.number().int(),
 });
 export type JobView = z.infer<typeof jobViewSchema>;
 
-/** `attempted_at` is the worker's bookkeeping, not part of the contract. */
-function withoutAttempt<T extends { attempted_at?: string }>(step: T): Omit<T, 'attempted_at'> {
-  const { attempted_at, ...rest } = step;
+/** The attempt times are the worker's bookkeeping, not part of the contract. */
+function withoutAttempt<T extends { attempted_at?: string; first_attempted_at?: string }>(step: T): Omit<T, 'attempted_at' | 'first_attempted_at'> {
+  const { attempted_at, first_attempted_at, ...rest } = step;
   return rest;
 }
 

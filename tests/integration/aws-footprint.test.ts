@@ -64,7 +64,8 @@ describe('IAM', () => {
     expect(secretsOf('PaymentMethodsIamRoleLambdaExecution').sort()).toEqual(['hyperswitch-vault', 'merchant-api-keys']);
     expect(secretsOf('CheckoutIamRoleLambdaExecution').sort()).toEqual(['card-encryption-keys', 'merchant-api-keys']);
     expect(secretsOf('VaultWorkerIamRoleLambdaExecution').sort()).toEqual(['card-encryption-keys', 'hyperswitch-payment', 'hyperswitch-vault']);
-    expect(secretsOf('DeadLetterIamRoleLambdaExecution')).toEqual([]);
+    // Reconciling a failed job reads Hyperswitch (both keys); it never sees the card keys.
+    expect(secretsOf('DeadLetterIamRoleLambdaExecution').sort()).toEqual(['hyperswitch-payment', 'hyperswitch-vault']);
     expect(statements(resources.HealthIamRoleLambdaExecution!).every((s) => asList(s.Action).every((a: string) => a.startsWith('logs:')))).toBe(true);
   });
 
@@ -85,6 +86,10 @@ describe('queues', () => {
     }
     expect(resources.VaultJobsQueue!.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['VaultJobsDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
     expect(resources.VaultJobsQueue!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * resources.VaultWorkerLambdaFunction!.Properties.Timeout);
+    // A card create whose outcome was lost may be resent once Hyperswitch has settled: by the next delivery.
+    const settleMs = Number(resources.VaultWorkerLambdaFunction!.Properties.Environment.Variables.HYPERSWITCH_SETTLE_MS);
+    expect(settleMs).toBeGreaterThan(0);
+    expect(settleMs).toBeLessThan(resources.VaultJobsQueue!.Properties.VisibilityTimeout * 1000);
   });
 
   it('refuse access without TLS', () => {

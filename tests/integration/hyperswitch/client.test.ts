@@ -227,12 +227,20 @@ describe('faults', () => {
     await expect(stack.vault.getCustomer(customer.id)).resolves.toMatchObject({ id: customer.id });
   });
 
-  it('repeats a POST once after a reset connection', async () => {
+  it('repeats a create with a reference once after a reset connection: a repeat cannot act twice', async () => {
     stack.simulator.faults.enqueue([{ kind: 'reset', route: 'POST /v2/customers' }]);
-    await expect(stack.vault.createCustomer(customerRequest())).resolves.toMatchObject({ name: 'Jane Doe' });
+    await expect(stack.vault.createCustomer(customerRequest(reference('cus')))).resolves.toMatchObject({ name: 'Jane Doe' });
     stack.simulator.faults.enqueue([{ kind: 'reset', route: 'POST /v2/customers' }, { kind: 'reset', route: 'POST /v2/customers' }]);
-    await expect(stack.vault.createCustomer(customerRequest())).rejects.toMatchObject({ name: 'HyperswitchConnectionError', connectionReset: true });
+    await expect(stack.vault.createCustomer(customerRequest(reference('cus')))).rejects.toMatchObject({ name: 'HyperswitchConnectionError', connectionReset: true });
     expect(stack.simulator.inspect().customers).toBe(1);
+  });
+
+  it('does not repeat a card create after a reset once the request was written: Hyperswitch may have saved it', async () => {
+    const customer = await stack.vault.createCustomer(customerRequest(reference('cus')));
+    stack.simulator.faults.enqueue([{ kind: 'act_then_reset', route: 'POST /v2/payment-methods' }]);
+    await expect(stack.vault.createPaymentMethod(cardRequest(customer.id))).rejects.toMatchObject({ name: 'HyperswitchConnectionError', outcomeUnknown: true });
+    expect(stack.simulator.inspect().requests['POST /v2/payment-methods']?.total).toBe(1);
+    expect(stack.simulator.inspect().payment_methods).toBe(1);
   });
 
   it('reports a Hyperswitch that cannot be reached as a connection error', async () => {

@@ -12,7 +12,8 @@ const ctx = { operation: 'op' };
 const policy = DEFAULT_RETRY_POLICY;
 
 describe('shouldRetry', () => {
-  const cases: Array<[string, HyperswitchError, 'GET' | 'POST' | 'PUT' | 'DELETE', number, boolean]> = [
+  type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+  const cases: Array<[string, HyperswitchError, Method | { method: Method; resendSafe: boolean }, number, boolean]> = [
     ['a 5xx on GET', new HyperswitchServerError('x', ctx), 'GET', 0, true],
     ['a 5xx on DELETE', new HyperswitchServerError('x', ctx), 'DELETE', 1, true],
     ['a 5xx on POST (Hyperswitch may have acted)', new HyperswitchServerError('x', ctx), 'POST', 0, false],
@@ -21,14 +22,18 @@ describe('shouldRetry', () => {
     ['a 429 on POST', new HyperswitchRateLimitError('x', ctx), 'POST', 0, true],
     ['a 429 asking for a longer wait than we allow', new HyperswitchRateLimitError('x', { ...ctx, retryAfterMs: 60_000 }), 'GET', 0, false],
     ['a refused connection on POST (never sent)', new HyperswitchConnectionError('x', { ...ctx, requestSent: false }), 'POST', 0, true],
-    ['a reset socket on POST, first time', new HyperswitchConnectionError('x', { ...ctx, requestSent: true, connectionReset: true }), 'POST', 0, true],
-    ['a reset socket on POST, second time', new HyperswitchConnectionError('x', { ...ctx, requestSent: true, connectionReset: true }), 'POST', 1, false],
+    ['a reset socket before the body was written, on POST', new HyperswitchConnectionError('x', { ...ctx, requestSent: false, connectionReset: true }), 'POST', 0, true],
+    // Reset after write: Hyperswitch may have acted. Only a create whose reference makes a repeat answer HE_01 is sent again.
+    ['a reset after the body was written, on a POST without a reference', new HyperswitchConnectionError('x', { ...ctx, requestSent: true, connectionReset: true }), 'POST', 0, false],
+    ['a reset after the body was written, on a POST with a reference, first time', new HyperswitchConnectionError('x', { ...ctx, requestSent: true, connectionReset: true }), { method: 'POST', resendSafe: true }, 0, true],
+    ['a reset after the body was written, on a POST with a reference, second time', new HyperswitchConnectionError('x', { ...ctx, requestSent: true, connectionReset: true }), { method: 'POST', resendSafe: true }, 1, false],
+    ['a 5xx on a POST with a reference (left to the caller, which handles HE_01)', new HyperswitchServerError('x', ctx), { method: 'POST', resendSafe: true }, 0, false],
     ['any other failed connection on POST', new HyperswitchConnectionError('x', { ...ctx, requestSent: true }), 'POST', 0, false],
     ['an invalid request', new HyperswitchInvalidRequestError('x', ctx), 'GET', 0, false],
     ['anything once the budget is spent', new HyperswitchServerError('x', ctx), 'GET', 2, false],
   ];
   it.each(cases)('%s → %s', (_, error, method, retriesSoFar, expected) => {
-    expect(shouldRetry(error, method, retriesSoFar, policy)).toBe(expected);
+    expect(shouldRetry(error, typeof method === 'string' ? { method } : method, retriesSoFar, policy)).toBe(expected);
   });
 });
 

@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
 import {
   HyperswitchConnectionError,
@@ -108,19 +110,29 @@ describe('HyperswitchTransport', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('repeats a POST once on a reset socket, and when the connection was never made', async () => {
+  it('repeats a POST with a reference once on a reset socket, and any POST when the connection was never made', async () => {
+    const withReference = { ...post, resendSafe: true };
     const reset = harness([networkError('ECONNRESET'), json(200, { id: 'x' })]);
-    await expect(reset.transport.send(post, credentials)).resolves.toEqual({ id: 'x' });
+    await expect(reset.transport.send(withReference, credentials)).resolves.toEqual({ id: 'x' });
     expect(reset.calls).toHaveLength(2);
 
     const twice = harness([networkError('UND_ERR_SOCKET'), networkError('ECONNRESET')]);
-    const error = await twice.transport.send(post, credentials).catch((e: unknown) => e);
+    const error = await twice.transport.send(withReference, credentials).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HyperswitchConnectionError);
     expect(error).toMatchObject({ connectionReset: true, outcomeUnknown: true });
     expect(twice.calls).toHaveLength(2);
 
     const refused = harness([networkError('ECONNREFUSED'), json(200, { id: 'y' })]);
     await expect(refused.transport.send(post, credentials)).resolves.toEqual({ id: 'y' });
+  });
+
+  // The reset-after-write case: Hyperswitch may have acted, and a create without a reference
+  // (a payment method) cannot be told apart from a second one. It goes back to the caller.
+  it('does not repeat a POST without a reference after a reset: its outcome is unknown', async () => {
+    const { transport, calls } = harness([networkError('ECONNRESET'), json(200, { id: 'x' })]);
+    const error = await transport.send(post, credentials).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'HyperswitchConnectionError', connectionReset: true, outcomeUnknown: true });
+    expect(calls).toHaveLength(1);
   });
 
   it('times out a request that gets no answer', async () => {
@@ -139,5 +151,54 @@ describe('HyperswitchTransport', () => {
     );
     const wrongShape = harness([json(200, { id: 42 })]);
     await expect(wrongShape.transport.send(get, credentials)).rejects.toThrow('answered 200 with an unexpected body: invalid id');
+  });
+});
+
+describe('HyperswitchTransport over a real socket', () => {
+  async function server(onRequest: (req: IncomingMessage, res: ServerResponse) => void) {
+    const requests: number[] = [];
+    const http = createServer((req, res) => {
+      requests.push(requests.length);
+      onRequest(req, res);
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const transport = new HyperswitchTransport({ baseUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, timeoutMs: 2000, log: recordingLog(), sleep: async () => undefined });
+    return {
+      transport,
+      requests,
+      close: () => {
+        http.closeAllConnections();
+        return new Promise((resolve) => http.close(resolve));
+      },
+    };
+  }
+  const bigPost = { ...post, body: { blob: 'x'.repeat(8 * 1024 * 1024) }, requestSchema: undefined };
+
+  it('treats a reset after the whole body was written as outcome-unknown and does not repeat it', async () => {
+    const { transport, requests, close } = await server((req) => {
+      req.resume();
+      req.on('end', () => req.socket.destroy());
+    });
+    const error = await transport.send(post, credentials).catch((e: unknown) => e);
+    await close();
+    expect(error).toMatchObject({ name: 'HyperswitchConnectionError', outcomeUnknown: true });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('repeats a POST whose socket failed before its body was written: it provably never left', async () => {
+    let first = true;
+    const { transport, requests, close } = await server((req, res) => {
+      if (first) {
+        first = false;
+        req.socket.destroy();
+        return;
+      }
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'sent_once' })));
+    });
+    const answer = await transport.send(bigPost, credentials);
+    await close();
+    expect(answer).toEqual({ id: 'sent_once' });
+    expect(requests).toHaveLength(2);
   });
 });

@@ -1,0 +1,68 @@
+import type { PaymentMethod } from '../../hyperswitch/schemas';
+import { findAttemptedCard } from '../attempts';
+import { RetryLaterError, type StepRun } from '../run-context';
+import type { CardJobMessage, SealedCard, TokenStatus } from '../schemas';
+
+function tokenStatus(requested: boolean, present: boolean): TokenStatus {
+  if (!requested) return 'not_requested';
+  return present ? 'active' : 'unavailable';
+}
+
+/**
+ * Step 2: save the card. Hyperswitch gives payment methods no merchant reference, so a create is
+ * never repeated blindly: before each create the step records `attempted_at` (and, the first time,
+ * `first_attempted_at`); a run that finds it looks for the card an earlier attempt saved, and sends a
+ * new create only when none exists and Hyperswitch has had `settleMs` to finish a late commit. The
+ * card is then held for this job in the job table (one payment method, one job) before it is
+ * recorded: a card another job holds is never this job's.
+ */
+export async function paymentMethodStep(run: StepRun, customerId: string, card: SealedCard): Promise<string> {
+  const step = run.steps.payment_method;
+  if (step.status === 'succeeded' && step.payment_method_id) return step.payment_method_id;
+  const { vault, store, settleMs } = run.deps;
+  const { tokenization } = run.message as CardJobMessage;
+  let method: PaymentMethod | undefined;
+  if (step.attempted_at) {
+    const facts = { last4: card.number.slice(-4), bin: card.number.slice(0, 8), exp_month: card.exp_month, exp_year: card.exp_year };
+    method = await findAttemptedCard({ jobId: run.jobId, vault, store, call: run.call }, customerId, facts, step.first_attempted_at ?? step.attempted_at);
+    const sinceAttempt = run.now() - Date.parse(step.attempted_at);
+    if (!method && sinceAttempt < settleMs) {
+      throw new RetryLaterError(`Job ${run.jobId}: an earlier attempt's card may still be saved by Hyperswitch; looking again on the next delivery`);
+    }
+  }
+  if (!method) {
+    const attemptedAt = new Date(run.now()).toISOString();
+    await run.checkpoint('payment_method', { ...step, attempted_at: attemptedAt, first_attempted_at: step.first_attempted_at ?? attemptedAt });
+    method = await run.call('paymentMethods.create', () =>
+      vault.createPaymentMethod({
+        payment_method_type: 'card',
+        customer_id: customerId,
+        storage_type: 'persistent',
+        payment_method_data: {
+          card: {
+            card_number: card.number,
+            card_exp_month: String(card.exp_month).padStart(2, '0'),
+            card_exp_year: String(card.exp_year),
+            card_holder_name: card.holder_name,
+            card_issuing_country: card.issuing_country,
+            card_cvc: card.cvc,
+            ...(card.nick_name ? { nick_name: card.nick_name } : {}),
+          },
+        },
+        ...(tokenization.network ? { network_tokenization: { enable: 'Enable' as const } } : {}),
+      }),
+    );
+  }
+  if (!(await store.holdPaymentMethod(method.id, run.jobId))) {
+    // Another job took this card as its own (two jobs of one customer saving the same card at once):
+    // the next delivery looks for this job's card among those no job holds.
+    throw new RetryLaterError(`Job ${run.jobId}: payment method ${method.id} is held by another job`);
+  }
+  await run.checkpoint('payment_method', {
+    status: 'succeeded',
+    payment_method_id: method.id,
+    psp_token: tokenStatus(tokenization.psp, (method.connector_tokens?.length ?? 0) > 0),
+    network_token: tokenStatus(tokenization.network, Boolean(method.network_token)),
+  });
+  return method.id;
+}
