@@ -8,7 +8,7 @@ import { correlated, logger } from '../lib/log';
 import { jobIntake, merchantKeysReader, requestKeys } from './commons';
 
 const config = readConfig(checkoutEnv.omit({ DEFAULT_CARD_ISSUING_COUNTRY: true }));
-const deps = { ...jobIntake(config) };
+const deps = { ...jobIntake(config), returnUrlOrigins: config.RETURN_URL_ORIGINS };
 
 /** `POST /charges` (server key): charge a saved payment method through a job; 202 with where to watch it. */
 export const handler = correlated(

@@ -8,7 +8,7 @@ import { correlated, logger } from '../lib/log';
 import { jobIntake, merchantKeysReader, requestKeys } from './commons';
 
 const config = readConfig(checkoutEnv);
-const deps = { ...jobIntake(config), defaultIssuingCountry: config.DEFAULT_CARD_ISSUING_COUNTRY };
+const deps = { ...jobIntake(config), defaultIssuingCountry: config.DEFAULT_CARD_ISSUING_COUNTRY, returnUrlOrigins: config.RETURN_URL_ORIGINS };
 
 /** `POST /checkouts` (publishable or server key): validate, seal the card, record the job, enqueue it; 202. */
 export const handler = correlated(

@@ -25,6 +25,8 @@ const deps = {
   log: logger,
   leaseMs: config.JOB_LEASE_SECONDS * 1000,
   settleMs: config.HYPERSWITCH_SETTLE_MS,
+  offSessionRequiresSetup: config.OFF_SESSION_REQUIRES_SETUP,
+  verificationCurrency: config.VERIFICATION_CURRENCY,
   ...(crashProbability > 0
     ? {
         crashPoint: (point: string) => {

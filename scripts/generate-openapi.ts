@@ -25,7 +25,7 @@ const COMPONENTS = {
     charge: { amount: 6540, currency: 'USD', description: 'Order 10041' },
   }],
   CheckoutAccepted: [checkoutAcceptedSchema, 'output', { job_id: JOB_ID, client_secret: `${JOB_ID}_secret_Zm9yLWV4YW1wbGUtb25seS1ub3QtcmVhbA`, status_url: `/jobs/${JOB_ID}` }],
-  ChargeRequest: [chargeRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT), 'input', { customer_id: CUSTOMER_ID, payment_method_id: PM_ID, amount: 1999, currency: 'EUR', description: 'Subscription, December' }],
+  ChargeRequest: [chargeRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT), 'input', { customer_id: CUSTOMER_ID, payment_method_id: PM_ID, amount: 1999, currency: 'EUR', description: 'Subscription, December', customer_present: false }],
   ChargeAccepted: [acceptedJobSchema, 'output', { job_id: JOB_ID, status_url: `/jobs/${JOB_ID}` }],
   Job: [jobViewSchema, 'output', {
     job_id: JOB_ID,
@@ -38,7 +38,9 @@ const COMPONENTS = {
       customer: { status: 'succeeded', customer_id: CUSTOMER_ID },
       payment_method: { status: 'succeeded', payment_method_id: PM_ID, psp_token: 'active', network_token: 'active' },
       payment: { status: 'succeeded', payment_id: PAYMENT_ID, payment_status: 'succeeded' },
+      verification: { status: 'not_requested' },
     },
+    verified: null,
     error: null,
     attempts: 1,
   }],

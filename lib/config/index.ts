@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { CardRules } from '../card';
 import { ConfigError } from '../errors';
+import { Currency } from '../hyperswitch/enums.generated';
 import { callBudgetMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../hyperswitch/retry';
 
 /**
@@ -63,6 +64,15 @@ export const checkoutEnv = jobsEnv.extend({
   CHECKOUT_MAX_BODY_BYTES: positiveInt(16 * 1024),
   /** Accept card numbers of no known network (private label): see CardRules in lib/card. */
   CARD_ACCEPT_UNRECOGNIZED_NETWORKS: z.stringbool().default(false),
+  /**
+   * Origins a shopper may be sent back to after 3-D Secure (`charge.return_url`), comma-separated:
+   * anything else is refused, so the API is never an open redirect. None by default.
+   */
+  RETURN_URL_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url, 'must be an origin: scheme, host and port, no path'))),
 });
 export type CheckoutEnv = z.infer<typeof checkoutEnv>;
 
@@ -82,6 +92,10 @@ export const workerEnv = jobsEnv
    * timeout, so the next delivery normally finds it passed.
    */
   HYPERSWITCH_SETTLE_MS: positiveInt(30_000),
+  /** Refuse merchant-initiated charges of cards saved without a customer-initiated setup (a charge or verify: true). */
+  OFF_SESSION_REQUIRES_SETUP: z.stringbool().default(true),
+  /** The currency of verify: true's zero-amount setup payment. */
+  VERIFICATION_CURRENCY: z.enum(Currency).default('USD'),
   /**
    * Fault injection for the local fault suite only (never set in serverless.yml): the probability
    * that the worker "crashes" at each step boundary.

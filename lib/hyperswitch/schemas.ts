@@ -190,7 +190,13 @@ export const paymentCreateRequest = z.strictObject({
     }),
   }),
   payment_method_id: z.string().min(1),
+  // Stored-credential signals: who is present, whether the card is set up for later off-session
+  // charges, the SCA exemption for merchant-initiated ones, and 3-D Secure.
   customer_present: z.enum(['present', 'absent']).optional(),
+  setup_future_usage: z.enum(['off_session', 'on_session']).optional(),
+  apply_mit_exemption: z.enum(['Apply', 'Skip']).optional(),
+  authentication_type: z.enum(['three_ds', 'no_three_ds']).optional(),
+  return_url: z.string().optional(),
   description: z.string().optional(),
   metadata: metadata.optional(),
 });

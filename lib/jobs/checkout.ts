@@ -1,11 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { keyedHash, type DataKeys } from '../crypto';
+import { ValidationError } from '../errors';
 import { HttpError } from '../http/errors';
 import type { Log } from '../log';
 import { requestFingerprint, type IdempotencyStore } from './idempotency';
 import type { JobQueue } from './queue';
 import { newJobRecord } from './record';
-import type * as z from 'zod';
+import * as z from 'zod';
 import { chargeSchema, hyperswitchIdSchema, VAULT_JOB_SCHEMA, type ChargeJobMessage, type JobRecord, type VaultJobMessage, type VaultRequest } from './schemas';
 import { sealVaultJob } from './seal';
 import type { JobStore } from './store';
@@ -17,9 +18,17 @@ export interface CheckoutDeps {
   dataKeys: () => Promise<DataKeys>;
   log: Log;
   defaultIssuingCountry?: string;
+  /** Where a shopper may return after 3-D Secure (RETURN_URL_ORIGINS). */
+  returnUrlOrigins: string[];
 }
 
-type EnqueueDeps = Pick<CheckoutDeps, 'store' | 'queue' | 'idempotency' | 'log'>;
+type EnqueueDeps = Pick<CheckoutDeps, 'store' | 'queue' | 'idempotency' | 'log' | 'returnUrlOrigins'>;
+
+/** A return URL must lead to one of the merchant's origins: anything else would make us an open redirect. */
+function checkReturnUrl(charge: { return_url?: string } | undefined, path: string, origins: string[]): void {
+  if (!charge?.return_url || origins.includes(new URL(charge.return_url).origin)) return;
+  throw new ValidationError('The request body is invalid', [{ path, code: 'return_url_not_allowed', message: 'is not on an origin this merchant allows (RETURN_URL_ORIGINS)' }]);
+}
 
 export interface CheckoutAccepted {
   job_id: string;
@@ -88,6 +97,7 @@ async function jobIdFor(scope: string, key: string | undefined, request: unknown
 
 /** Accepts a checkout: seals the card, records the job, enqueues it. */
 export async function acceptCheckout(request: VaultRequest, deps: CheckoutDeps, idempotencyKey?: string): Promise<CheckoutAccepted> {
+  checkReturnUrl(request.charge, 'charge.return_url', deps.returnUrlOrigins);
   const keys = await deps.dataKeys();
   const { jobId, replay } = await jobIdFor('checkout', idempotencyKey, request, keys, deps);
   const accepted = { job_id: jobId, client_secret: clientSecretFor(keys, jobId), status_url: `/jobs/${jobId}` };
@@ -100,6 +110,7 @@ export async function acceptCheckout(request: VaultRequest, deps: CheckoutDeps, 
     charge: request.charge ? { amount: request.charge.amount, currency: request.charge.currency } : undefined,
     existingCustomer: 'customer_id' in request.customer,
     tokenization: request.tokenization,
+    verify: request.verify,
   });
   await enqueue(record, message, deps, idempotencyKey ? { scope: 'checkout', key: idempotencyKey } : undefined);
   deps.log.info('Checkout accepted', { jobId, charge: Boolean(request.charge), brand: card.brand });
@@ -108,7 +119,12 @@ export async function acceptCheckout(request: VaultRequest, deps: CheckoutDeps, 
 
 /** `POST /charges`: charge a saved payment method, later, without card data. */
 export const chargeRequestSchema = (maxAmount: number) =>
-  chargeSchema(maxAmount).extend({ customer_id: hyperswitchIdSchema, payment_method_id: hyperswitchIdSchema });
+  chargeSchema(maxAmount).extend({
+    customer_id: hyperswitchIdSchema,
+    payment_method_id: hyperswitchIdSchema,
+    /** false (default): a merchant-initiated charge; true: the shopper is present (a returning shopper pays). */
+    customer_present: z.boolean({ error: 'must be true or false' }).default(false),
+  });
 export type ChargeRequest = z.infer<ReturnType<typeof chargeRequestSchema>>;
 
 export async function acceptCharge(
@@ -116,11 +132,19 @@ export async function acceptCharge(
   deps: EnqueueDeps & Pick<CheckoutDeps, 'dataKeys'>,
   idempotencyKey?: string,
 ): Promise<{ job_id: string; status_url: string }> {
+  checkReturnUrl(request, 'return_url', deps.returnUrlOrigins);
   const { jobId, replay } = await jobIdFor('charges', idempotencyKey, request, await deps.dataKeys(), deps);
   const accepted = { job_id: jobId, status_url: `/jobs/${jobId}` };
   if (replay) return accepted;
-  const { customer_id: customerId, payment_method_id: paymentMethodId, ...charge } = request;
-  const message: ChargeJobMessage = { schema: VAULT_JOB_SCHEMA, job_id: jobId, customer: { customer_id: customerId }, payment_method_id: paymentMethodId, charge };
+  const { customer_id: customerId, payment_method_id: paymentMethodId, customer_present: customerPresent, ...charge } = request;
+  const message: ChargeJobMessage = {
+    schema: VAULT_JOB_SCHEMA,
+    job_id: jobId,
+    customer: { customer_id: customerId },
+    payment_method_id: paymentMethodId,
+    charge,
+    customer_present: customerPresent,
+  };
   const record = newJobRecord({ jobId, source: 'charges', charge: { amount: charge.amount, currency: charge.currency }, existingCustomer: true, savedPaymentMethodId: paymentMethodId });
   await enqueue(record, message, deps, idempotencyKey ? { scope: 'charges', key: idempotencyKey } : undefined);
   deps.log.info('Charge accepted', { jobId });

@@ -11,7 +11,9 @@ import { HyperswitchConnectorError, HyperswitchDuplicateError, HyperswitchError,
 import { newJobRecord } from './record';
 import { JobFailure, RetryLaterError, SimulatedCrash, type HyperswitchCall, type PipelineDeps, type StepRun } from './run-context';
 import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type JobSteps, type SealedCard, type VaultJobMessage } from './schemas';
-import { chargeStep, savedPaymentMethodStep, type StepOutcome } from './steps/charge';
+import { chargeStep, savedPaymentMethodStep } from './steps/charge';
+import type { StepOutcome } from './steps/payment';
+import { verificationStep } from './steps/verification';
 import { customerStep } from './steps/customer';
 import { paymentMethodStep } from './steps/payment-method';
 
@@ -108,6 +110,7 @@ function initialRecord(message: VaultJobMessage, card?: SealedCard): JobRecord {
     existingCustomer: 'customer_id' in message.customer,
     tokenization: 'tokenization' in message ? message.tokenization : undefined,
     savedPaymentMethodId: 'payment_method_id' in message ? message.payment_method_id : undefined,
+    verify: 'verify' in message && message.verify,
   });
 }
 
@@ -135,6 +138,10 @@ class JobRun implements StepRun {
     const { paymentMethodId, cardToken } = this.card
       ? { paymentMethodId: await paymentMethodStep(this, customerId, this.card), cardToken: { card_holder_name: this.card.holder_name, card_cvc: this.card.cvc } }
       : await savedPaymentMethodStep(this, customerId);
+    if ('card' in this.message && this.message.verify && this.steps.verification?.status !== 'succeeded') {
+      const verified = await verificationStep(this, customerId, paymentMethodId, cardToken);
+      if (verified.status === 'failed') return verified;
+    }
     if (!this.message.charge || this.steps.payment.status === 'succeeded') return { status: 'succeeded' };
     return chargeStep(this, customerId, paymentMethodId, cardToken);
   }

@@ -7,7 +7,7 @@ import { jobIdSchema, vaultRequestSchema } from './schemas';
 import { sealVaultJob } from './seal';
 
 /** What a merchant backend publishes: a vault request with the job id it chose (its idempotency key). */
-export const publishRequestSchema = (maxChargeAmount: number, cardRules?: CardRules) => vaultRequestSchema(maxChargeAmount, cardRules).extend({ job_id: jobIdSchema });
+export const publishRequestSchema = (maxChargeAmount: number, cardRules?: CardRules) => vaultRequestSchema(maxChargeAmount, cardRules).safeExtend({ job_id: jobIdSchema });
 export type PublishRequest = z.input<ReturnType<typeof publishRequestSchema>>;
 
 export interface PublisherDeps {

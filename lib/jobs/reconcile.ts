@@ -8,10 +8,10 @@
 import type { PaymentsApi, VaultApi } from '../hyperswitch';
 import type { Log } from '../log';
 import { findAttemptedCard, findAttemptedPayment } from './attempts';
-import { paymentReference } from './references';
+import { paymentReference, verificationReference } from './references';
 import type { HyperswitchCall } from './run-context';
 import type { JobRecord } from './schemas';
-import { CHARGED } from './steps/charge';
+import { CHARGED } from './steps/payment';
 import type { JobStore } from './store';
 
 export interface ReconcileDeps {
@@ -24,6 +24,7 @@ export interface ReconcileDeps {
 export interface Reconciliation {
   payment_method_id?: string;
   payment_id?: string;
+  verification_payment_id?: string;
 }
 
 const direct: HyperswitchCall = (_operation, fn) => fn();
@@ -44,21 +45,21 @@ export async function reconcileFailedJob(job: JobRecord, deps: ReconcileDeps): P
     }
   }
 
-  const payment = job.steps.payment;
-  if (payment.attempted_at && !payment.payment_id) {
-    const made = await findAttemptedPayment({ payments, call: direct }, customerId, paymentReference(job.job_id), payment.first_attempted_at ?? payment.attempted_at);
-    if (made) {
-      await store.amendFailedJob(job.job_id, 'payment', {
-        status: CHARGED.has(made.status) ? 'succeeded' : 'failed',
-        payment_id: made.id,
-        payment_status: made.status,
-        attempted_at: payment.attempted_at,
-        first_attempted_at: payment.first_attempted_at,
-        recovered_after_failure: true,
-      });
-      found.payment_id = made.id;
-    }
+  for (const [stepName, reference] of [['payment', paymentReference(job.job_id)], ['verification', verificationReference(job.job_id)]] as const) {
+    const step = job.steps[stepName];
+    if (!step?.attempted_at || step.payment_id) continue;
+    const made = await findAttemptedPayment({ payments, call: direct }, customerId, reference, step.first_attempted_at ?? step.attempted_at);
+    if (!made) continue;
+    await store.amendFailedJob(job.job_id, stepName, {
+      status: CHARGED.has(made.status) ? 'succeeded' : 'failed',
+      payment_id: made.id,
+      payment_status: made.status,
+      attempted_at: step.attempted_at,
+      first_attempted_at: step.first_attempted_at,
+      recovered_after_failure: true,
+    });
+    found[stepName === 'payment' ? 'payment_id' : 'verification_payment_id'] = made.id;
   }
-  if (found.payment_method_id || found.payment_id) log.warn('A failed job had saved a card or made a payment; recorded on the job', { jobId: job.job_id, ...found });
+  if (Object.keys(found).length > 0) log.warn('A failed job had saved a card or made a payment; recorded on the job', { jobId: job.job_id, ...found });
   return found;
 }

@@ -14,10 +14,12 @@ export interface NewJob {
   tokenization?: { psp: boolean; network: boolean };
   /** The payment method saved earlier that the job charges: nothing is vaulted. */
   savedPaymentMethodId?: string;
+  /** `verify: true`: a zero-amount setup payment follows the vaulting. */
+  verify?: boolean;
   now?: Date;
 }
 
-export function newJobRecord({ jobId, source, card, charge, existingCustomer = false, tokenization, savedPaymentMethodId, now = new Date() }: NewJob): JobRecord {
+export function newJobRecord({ jobId, source, card, charge, existingCustomer = false, tokenization, savedPaymentMethodId, verify = false, now = new Date() }: NewJob): JobRecord {
   const at = now.toISOString();
   return {
     job_id: jobId,
@@ -37,6 +39,7 @@ export function newJobRecord({ jobId, source, card, charge, existingCustomer = f
         network_token: tokenization?.network ? 'pending' : 'not_requested',
       },
       payment: { status: charge ? 'pending' : 'not_requested' },
+      verification: { status: verify ? 'pending' : 'not_requested' },
     },
     attempts: 0,
   };

@@ -18,3 +18,8 @@ export function customerReference(jobId: string): string {
 export function paymentReference(jobId: string): string {
   return `s2sv_pay_${digest(jobId, 'payment').slice(0, 21)}`;
 }
+
+/** The zero-amount verification's payment reference: like a charge's, exactly 30 characters. */
+export function verificationReference(jobId: string): string {
+  return `s2sv_ver_${digest(jobId, 'verification').slice(0, 21)}`;
+}

@@ -5,9 +5,12 @@
 import type { DataKeys } from '../crypto';
 import { S2SVaultError } from '../errors';
 import type { PaymentsApi, VaultApi } from '../hyperswitch';
+import type { Currency as Currencies } from '../hyperswitch/enums.generated';
 import type { Log } from '../log';
 import type { JobSteps, VaultJobMessage } from './schemas';
 import type { JobStore } from './store';
+
+type Currency = (typeof Currencies)[number];
 
 export interface PipelineDeps {
   store: JobStore;
@@ -31,6 +34,10 @@ export interface PipelineDeps {
    * has found nothing.
    */
   settleMs: number;
+  /** Refuse merchant-initiated charges of cards no customer-initiated setup readied (OFF_SESSION_REQUIRES_SETUP). */
+  offSessionRequiresSetup: boolean;
+  /** The currency of `verify: true`'s zero-amount setup payment (VERIFICATION_CURRENCY). */
+  verificationCurrency: Currency;
   clock?: () => number;
 }
 

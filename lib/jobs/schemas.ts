@@ -97,17 +97,39 @@ export const tokenizationSchema = z.strictObject({
   network: z.boolean().default(false),
 });
 
+/**
+ * 3-D Secure for a payment the shopper is present for: `automatic` lets Hyperswitch and the issuer
+ * decide (nothing is sent), `required` asks for it (`three_ds`), `skip` asks for none (`no_three_ds`;
+ * an issuer may still insist).
+ */
+export const THREE_DS_CHOICES = ['automatic', 'required', 'skip'] as const;
+export type ThreeDsChoice = (typeof THREE_DS_CHOICES)[number];
+
 export const chargeSchema = (maxAmount: number) =>
   z.strictObject({
     amount: z.number({ error: 'must be an integer amount in minor units' }).int('must be an integer amount in minor units').positive().max(maxAmount),
     currency: z.enum(Currency, { error: 'must be an ISO 4217 currency code' }),
     description: printable(255).optional(),
+    three_ds: z.enum(THREE_DS_CHOICES, { error: 'must be automatic, required or skip' }).optional(),
+    /** Where the shopper returns after a 3-D Secure challenge: an origin the merchant configured (RETURN_URL_ORIGINS). */
+    return_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
   });
 export type Charge = z.infer<ReturnType<typeof chargeSchema>>;
 
 const metadataSchema = z
   .record(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'keys must be 1-40 letters, digits, _ . or -'), z.string().max(500).refine(...noCardNumber))
   .refine((value) => Object.keys(value).length <= 20, 'at most 20 keys');
+
+/**
+ * `verify: true` on a save without a charge: a zero-amount customer-initiated setup payment checks
+ * the card now (a dead card is caught at checkout, not at the first renewal) and sets it up for
+ * later merchant-initiated charges.
+ */
+const verifySchema = z.boolean({ error: 'must be true or false' }).default(false);
+const verifyWithoutCharge = [
+  (request: { verify: boolean; charge?: unknown }) => !(request.verify && request.charge),
+  { path: ['verify'], message: 'applies to saving a card without a charge (a charge sets the card up itself)' },
+] as [(request: { verify: boolean; charge?: unknown }) => boolean, { path: string[]; message: string }];
 
 /** The body of `POST /checkouts`, and what a merchant backend hands to the publisher (plus a job id). */
 export const vaultRequestSchema = (maxAmount: number, cardRules: CardRules = DEFAULT_CARD_RULES) =>
@@ -116,8 +138,10 @@ export const vaultRequestSchema = (maxAmount: number, cardRules: CardRules = DEF
     card: cardInputSchema(cardRules),
     tokenization: tokenizationSchema.default({ psp: false, network: false }),
     charge: chargeSchema(maxAmount).optional(),
+    verify: verifySchema,
     metadata: metadataSchema.optional(),
-  });
+  })
+  .refine(...verifyWithoutCharge);
 export type VaultRequest = z.infer<ReturnType<typeof vaultRequestSchema>>;
 
 export const VAULT_JOB_SCHEMA = 'vault-job/v1';
@@ -139,14 +163,17 @@ export const vaultJobMessageSchema = (maxAmount: number) =>
       card: envelopeSchema,
       tokenization: tokenizationSchema.default({ psp: false, network: false }),
       charge: chargeSchema(maxAmount).optional(),
+      verify: verifySchema,
       metadata: metadataSchema.optional(),
-    }),
+    }).refine(...verifyWithoutCharge),
     z.strictObject({
       schema: z.literal(VAULT_JOB_SCHEMA),
       job_id: jobIdSchema,
       customer: z.strictObject({ customer_id: hyperswitchIdSchema }),
       payment_method_id: hyperswitchIdSchema,
       charge: chargeSchema(maxAmount),
+      /** false (default): a merchant-initiated charge of a card set up for it; true: a returning shopper pays. */
+      customer_present: z.boolean().default(false),
       metadata: metadataSchema.optional(),
     }),
   ]);
@@ -164,6 +191,8 @@ export interface JobError {
   code: string;
   message: string;
   retryable: boolean;
+  /** For a declined payment: what the shopper may be shown (ours, never the connector's text). */
+  decline_message?: string;
 }
 
 /**
@@ -183,14 +212,18 @@ export interface JobSteps {
     first_attempted_at?: string;
     recovered_after_failure?: boolean;
   };
-  payment: {
-    status: StepStatus;
-    payment_id?: string;
-    payment_status?: string;
-    attempted_at?: string;
-    first_attempted_at?: string;
-    recovered_after_failure?: boolean;
-  };
+  payment: PaymentStep;
+  /** The zero-amount customer-initiated setup payment of `verify: true` (absent on older records). */
+  verification?: PaymentStep;
+}
+
+export interface PaymentStep {
+  status: StepStatus;
+  payment_id?: string;
+  payment_status?: string;
+  attempted_at?: string;
+  first_attempted_at?: string;
+  recovered_after_failure?: boolean;
 }
 
 /** The job record: ids, statuses and the masked card. No card number, no CVC, no client secret (it is derived, §8 of the design). */

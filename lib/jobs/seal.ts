@@ -44,6 +44,7 @@ export function sealVaultJob(
       customer: request.customer,
       card: encryptJson(keys, sealed, jobId),
       tokenization: request.tokenization,
+      verify: request.verify,
       ...(request.charge ? { charge: request.charge } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
     },

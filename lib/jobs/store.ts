@@ -41,8 +41,12 @@ export interface JobStore {
   holdPaymentMethod(paymentMethodId: string, jobId: string): Promise<boolean>;
   /** The job that holds the payment method, if any. */
   paymentMethodHolder(paymentMethodId: string): Promise<string | undefined>;
+  /** Records that a customer-initiated setup (a charge or a verification) readied the card for MITs. */
+  markSetUpForOffSession(paymentMethodId: string): Promise<void>;
+  /** Whether a customer-initiated setup readied the card for merchant-initiated charges. */
+  isSetUpForOffSession(paymentMethodId: string): Promise<boolean>;
   /** Records a step's result on a job that already failed (its reconciliation), unless it has one. */
-  amendFailedJob<K extends 'payment_method' | 'payment'>(jobId: string, step: K, value: JobSteps[K]): Promise<void>;
+  amendFailedJob<K extends 'payment_method' | 'payment' | 'verification'>(jobId: string, step: K, value: NonNullable<JobSteps[K]>): Promise<void>;
 }
 
 /** The lease moved on: another run owns the job now, this one must stop. */
@@ -199,8 +203,24 @@ export class DynamoDbJobStore implements JobStore {
     return Item?.holder_job_id as string | undefined;
   }
 
-  async amendFailedJob<K extends 'payment_method' | 'payment'>(jobId: string, step: K, value: JobSteps[K]): Promise<void> {
-    const idField = step === 'payment' ? 'payment_id' : 'payment_method_id';
+  async markSetUpForOffSession(paymentMethodId: string): Promise<void> {
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { job_id: holdKey(paymentMethodId) },
+        UpdateExpression: 'SET off_session_ready_at = if_not_exists(off_session_ready_at, :at)',
+        ExpressionAttributeValues: { ':at': now() },
+      }),
+    );
+  }
+
+  async isSetUpForOffSession(paymentMethodId: string): Promise<boolean> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: holdKey(paymentMethodId) }, ConsistentRead: true }));
+    return typeof Item?.off_session_ready_at === 'string';
+  }
+
+  async amendFailedJob<K extends 'payment_method' | 'payment' | 'verification'>(jobId: string, step: K, value: NonNullable<JobSteps[K]>): Promise<void> {
+    const idField = step === 'payment_method' ? 'payment_method_id' : 'payment_id';
     await this.documents.send(
       new UpdateCommand({
         TableName: this.tableName,

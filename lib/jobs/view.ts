@@ -1,8 +1,15 @@
 import * as z from 'zod';
-import { JOB_STATUSES, type JobRecord } from './schemas';
+import { JOB_STATUSES, type JobRecord, type PaymentStep } from './schemas';
 
 const stepStatus = z.enum(['pending', 'succeeded', 'skipped', 'failed', 'not_requested']);
 const tokenStatus = z.enum(['pending', 'active', 'unavailable', 'not_requested']);
+
+const paymentStepView = z.object({
+  status: stepStatus,
+  payment_id: z.string().optional(),
+  payment_status: z.string().optional(),
+  recovered_after_failure: z.boolean().optional().describe('The job failed, and an attempt whose answer was lost had made this payment'),
+});
 
 /** `GET /jobs/{job_id}`: the job as its owner may see it — no lease, no hash, no TTL. */
 export const jobViewSchema = z.object({
@@ -21,14 +28,19 @@ export const jobViewSchema = z.object({
       network_token: tokenStatus,
       recovered_after_failure: z.boolean().optional().describe('The job failed, and an attempt whose answer was lost had saved this card: it is saved'),
     }),
-    payment: z.object({
-      status: stepStatus,
-      payment_id: z.string().optional(),
-      payment_status: z.string().optional(),
-      recovered_after_failure: z.boolean().optional().describe('The job failed, and an attempt whose answer was lost had made this payment'),
-    }),
+    payment: paymentStepView,
+    verification: paymentStepView.describe('The zero-amount setup payment of verify: true'),
   }),
-  error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+  /** `verify: true` only: whether the issuer accepted the zero-amount setup payment (null: not asked, or not yet known). */
+  verified: z.boolean().nullable(),
+  error: z
+    .object({
+      code: z.string(),
+      message: z.string(),
+      retryable: z.boolean(),
+      decline_message: z.string().optional().describe('For a declined payment: a message safe to show the shopper'),
+    })
+    .nullable(),
   attempts: z.number().int(),
 });
 export type JobView = z.infer<typeof jobViewSchema>;
@@ -37,6 +49,13 @@ export type JobView = z.infer<typeof jobViewSchema>;
 function withoutAttempt<T extends { attempted_at?: string; first_attempted_at?: string }>(step: T): Omit<T, 'attempted_at' | 'first_attempted_at'> {
   const { attempted_at, first_attempted_at, ...rest } = step;
   return rest;
+}
+
+function verifiedOf(job: JobRecord): boolean | null {
+  const status = job.steps.verification?.status;
+  if (status === 'succeeded') return true;
+  if (status === 'failed') return false;
+  return null;
 }
 
 export function jobView(job: JobRecord): JobView {
@@ -51,7 +70,9 @@ export function jobView(job: JobRecord): JobView {
       customer: job.steps.customer,
       payment_method: withoutAttempt(job.steps.payment_method),
       payment: withoutAttempt(job.steps.payment),
+      verification: withoutAttempt<PaymentStep>(job.steps.verification ?? { status: 'not_requested' }),
     },
+    verified: verifiedOf(job),
     error: job.error ?? null,
     attempts: job.attempts,
   };

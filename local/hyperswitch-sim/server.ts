@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
 import { ContractValidator, type Violation } from './contract';
 import { FaultInjector, scriptedFaultSchema, type FaultConfigInput, type FaultKind } from './faults';
-import { SimError, SimulatorStore } from './store';
+import { SimError, SimulatorStore, type PaymentSignals } from './store';
 
 /** Clearly fake local values; override with HYPERSWITCH_SIM_* variables. */
 export const SIM_DEFAULTS = {
@@ -129,6 +129,8 @@ export interface Inspection {
   requests: Record<string, { total: number; by_status: Record<string, number>; by_key: Partial<Record<KeyKind, number>> }>;
   faults_injected: Record<FaultKind | 'rate_limited', number>;
   contract_violations: ContractViolationRecord[];
+  /** Per payment id: the stored-credential signals it was made with. */
+  payment_signals: Record<string, PaymentSignals>;
   connections: number;
 }
 
@@ -224,12 +226,17 @@ export class HyperswitchSimulator {
       requests: structuredClone(this.requests),
       faults_injected: { ...this.faults.injected },
       contract_violations: structuredClone(this.violations),
+      payment_signals: this.store.paymentSignals(),
       connections: this.connections,
     };
   }
 
   private newStore(): SimulatorStore {
-    return new SimulatorStore({ pspTokenization: this.options.pspTokenization ?? true, cvcTtlSeconds: this.options.cvcTtlSeconds ?? 3600 });
+    return new SimulatorStore({
+      pspTokenization: this.options.pspTokenization ?? true,
+      cvcTtlSeconds: this.options.cvcTtlSeconds ?? 3600,
+      challengeUrl: (paymentId) => `${this.url}/__sim/3ds/${paymentId}`,
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -318,6 +325,42 @@ export class HyperswitchSimulator {
     send(res, 200, result);
   }
 
+  /**
+   * The issuer's 3-D Secure page for a payment: Approve or Fail, usable by a person in a browser
+   * (plain forms, no script) and by tests over HTTP (`POST` with `outcome=approve|fail`). After
+   * the answer the shopper is sent to the payment's `return_url`, as an issuer's page would.
+   */
+  private async challenge(req: IncomingMessage, res: ServerResponse, paymentId: string): Promise<void> {
+    const payment = this.store.payments.get(paymentId)?.body;
+    const page = (status: number, body: string) => {
+      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>3-D Secure (simulator)</title></head><body>${body}</body></html>`);
+    };
+    if (!payment) return page(404, '<p>No such payment.</p>');
+    if (req.method === 'GET') {
+      if (payment.status !== 'requires_customer_action') return page(200, `<p>This payment is ${payment.status}.</p>`);
+      const amount = payment.amount as { order_amount: number; currency: string };
+      return page(
+        200,
+        `<h1>Confirm this payment</h1><p>${amount.order_amount} ${amount.currency} (minor units), simulated issuer.</p>` +
+          `<form method="post"><input type="hidden" name="outcome" value="approve"><button type="submit">Approve</button></form>` +
+          `<form method="post"><input type="hidden" name="outcome" value="fail"><button type="submit">Fail</button></form>`,
+      );
+    }
+    if (req.method !== 'POST') return page(405, '<p>Method not allowed.</p>');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const outcome = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('outcome');
+    if (outcome !== 'approve' && outcome !== 'fail') return page(400, '<p>Choose approve or fail.</p>');
+    if (!this.store.completeChallenge(paymentId, outcome === 'approve')) return page(409, `<p>This payment is ${payment.status}.</p>`);
+    const returnUrl = typeof payment.return_url === 'string' ? payment.return_url : undefined;
+    if (returnUrl) {
+      res.writeHead(303, { Location: returnUrl });
+      return void res.end();
+    }
+    return page(200, `<p>Payment ${payment.status}. You can close this page.</p>`);
+  }
+
   private authenticate(header: string | undefined): KeyKind | undefined {
     const key = /^api-key=(.+)$/.exec(header?.trim() ?? '')?.[1];
     if (key === this.keys.vault) return 'vault';
@@ -378,6 +421,8 @@ export class HyperswitchSimulator {
   }
 
   private async control(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    const challenge = /^\/__sim\/3ds\/([A-Za-z0-9_]+)$/.exec(pathname);
+    if (challenge) return this.challenge(req, res, challenge[1]!);
     const route = `${req.method} ${pathname}`;
     switch (route) {
       case 'GET /__sim/health':

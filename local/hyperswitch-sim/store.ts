@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import cardValidator from 'card-validator';
 import { hyperswitchCardNetwork } from '../../lib/card';
+import { AUTHENTICATION_FAILED, decide, scenarioOf, type PaymentErrorBody, type Scenario } from './scenarios';
 
 export class SimError extends Error {
   constructor(
@@ -19,8 +20,6 @@ export class SimError extends Error {
   }
 }
 
-/** Test cards with a fixed outcome: this one is declined at charge time (Stripe's documented decline card). */
-export const DECLINED_TEST_CARD = '4000000000000002';
 /** Networks that issue network tokens in the simulator (as the real token services do). */
 const TOKENIZING_NETWORKS = new Set(['Visa', 'Mastercard', 'AmericanExpress']);
 
@@ -61,7 +60,9 @@ interface PaymentMethodRecord {
   issuerCountry: string | null;
   network: string | null;
   cvcStoredUntil: string | null;
-  declines: boolean;
+  scenario: Scenario;
+  /** A customer-initiated payment with `setup_future_usage: off_session` succeeded on this card. */
+  offSessionReady: boolean;
   networkToken: { last4: string; expMonth: string; expYear: string } | null;
   connectorToken: string | null;
 }
@@ -69,9 +70,20 @@ interface PaymentMethodRecord {
 interface PaymentRecord {
   body: Body;
   merchantReferenceId: string | null;
+  /** The stored-credential signals the payment was made with, for inspection. */
+  signals: PaymentSignals;
+}
+
+export interface PaymentSignals {
+  customer_present: string | null;
+  setup_future_usage: string | null;
+  authentication_type: string | null;
+  apply_mit_exemption: string | null;
 }
 
 export interface SimulatorSettings {
+  /** Where a 3-D Secure challenge for a payment is served (the simulator's own page). */
+  challengeUrl: (paymentId: string) => string;
   /** The profile's connector tokenizes cards at the PSP (Hyperswitch: a business-profile setting, not a request field). */
   pspTokenization: boolean;
   /** How long a vaulted CVC is kept for the next charge. */
@@ -199,7 +211,8 @@ export class SimulatorStore {
       issuerCountry: (card.card_issuing_country as string | undefined) ?? null,
       network,
       cvcStoredUntil: card.card_cvc ? this.cvcExpiry() : null,
-      declines: number === DECLINED_TEST_CARD,
+      scenario: scenarioOf(number),
+      offSessionReady: false,
       networkToken:
         wantsNetworkToken && network && TOKENIZING_NETWORKS.has(network)
           ? { last4: String(randomBytes(2).readUInt16BE() % 10_000).padStart(4, '0'), expMonth, expYear: String(fullYear + 3) }
@@ -264,12 +277,25 @@ export class SimulatorStore {
     if (method.customerId !== customerId) throw new SimError(400, 'IR_05', 'Invalid value provided: payment_method_id does not belong to customer_id');
     const amount = body.amount_details as { order_amount?: number; currency: string };
     const orderAmount = amount.order_amount ?? 0;
-    const succeeded = !method.declines;
+    const signals: PaymentSignals = {
+      customer_present: (body.customer_present as string | undefined) ?? null,
+      setup_future_usage: (body.setup_future_usage as string | undefined) ?? null,
+      authentication_type: (body.authentication_type as string | undefined) ?? null,
+      apply_mit_exemption: (body.apply_mit_exemption as string | undefined) ?? null,
+    };
+    const outcome = decide({
+      scenario: method.scenario,
+      customerPresent: signals.customer_present !== 'absent',
+      setsUpOffSession: signals.setup_future_usage === 'off_session',
+      offSessionReady: method.offSessionReady,
+      authenticationType: signals.authentication_type as 'three_ds' | 'no_three_ds' | undefined,
+    });
     const timestamp = now();
     method.lastUsedAt = timestamp;
+    const id = globalId('pay');
     const payment: Body = {
-      id: globalId('pay'),
-      status: succeeded ? 'succeeded' : 'failed',
+      id,
+      status: outcome.status,
       amount: {
         order_amount: orderAmount,
         currency: amount.currency,
@@ -277,7 +303,7 @@ export class SimulatorStore {
         surcharge_calculation: 'skip',
         net_amount: orderAmount,
         amount_capturable: 0,
-        amount_captured: succeeded ? orderAmount : 0,
+        amount_captured: 0,
       },
       customer_id: customerId,
       processor_merchant_id: MERCHANT_ID,
@@ -288,12 +314,45 @@ export class SimulatorStore {
       payment_method_type: 'card',
       payment_method_subtype: method.subtype,
       merchant_reference_id: reference,
+      authentication_type: signals.authentication_type ?? 'no_three_ds',
+      return_url: (body.return_url as string | undefined) ?? null,
       description: (body.description as string | undefined) ?? null,
       metadata: (body.metadata as Body | undefined) ?? null,
-      error: succeeded ? null : { code: 'card_declined', message: 'Your card was declined.', reason: 'generic_decline', unified_code: 'UE_9000', unified_message: 'Something went wrong' },
+      error: null,
+      next_action: null,
     };
-    this.payments.set(payment.id as string, { body: payment, merchantReferenceId: reference });
+    const record: PaymentRecord = { body: payment, merchantReferenceId: reference, signals };
+    this.payments.set(id, record);
+    if (outcome.status === 'requires_customer_action') payment.next_action = { type: 'redirect_to_url', redirect_to_url: this.settings.challengeUrl(id) };
+    else this.settle(record, outcome.status === 'failed' ? outcome.error : undefined);
     return { ...payment };
+  }
+
+  /** The shopper's answer to a 3-D Secure challenge; false when the payment awaits none. */
+  completeChallenge(paymentId: string, approved: boolean): boolean {
+    const record = this.payments.get(paymentId);
+    if (!record || record.body.status !== 'requires_customer_action') return false;
+    this.settle(record, approved ? undefined : AUTHENTICATION_FAILED);
+    return true;
+  }
+
+  /** Ends a payment: succeeded (captured; a customer-initiated setup readies the card for MITs) or failed. */
+  private settle(record: PaymentRecord, error?: PaymentErrorBody): void {
+    const { body, signals } = record;
+    body.status = error ? 'failed' : 'succeeded';
+    body.error = error ?? null;
+    body.next_action = null;
+    body.modified_at = now();
+    const amount = body.amount as { order_amount: number; amount_captured: number };
+    amount.amount_captured = error ? 0 : amount.order_amount;
+    if (!error && signals.setup_future_usage === 'off_session' && signals.customer_present !== 'absent') {
+      const method = this.paymentMethods.get(body.payment_method_id as string);
+      if (method) method.offSessionReady = true;
+    }
+  }
+
+  paymentSignals(): Record<string, PaymentSignals> {
+    return Object.fromEntries([...this.payments.values()].map(({ body, signals }) => [body.id as string, signals]));
   }
 
   getPayment(id: string): Body {

@@ -95,7 +95,7 @@ describe('the leak scan', () => {
 
   it('saw the faults and refusals it meant to provoke', async () => {
     const records = await stack.jobs();
-    expect(records.some((job) => job.error?.code === 'payment_declined')).toBe(true);
+    expect(records.some((job) => job.error?.code === 'card_declined')).toBe(true);
     expect(records.some((job) => job.error?.code === 'plain_card_rejected')).toBe(true);
     expect(stack.output()).toContain('Dropped a message that holds a plain card number');
     expect((await stack.inspect()).faults_injected.act_then_fail).toBeGreaterThan(0);

@@ -114,7 +114,7 @@ describe('POST /checkouts → job', () => {
   it('ends a declined charge failed with the decline reason', async () => {
     const body = validCheckout();
     const job = await completed({ ...body, card: { ...body.card, number: '4000000000000002' }, charge: { amount: 100, currency: 'EUR' } });
-    expect(job).toMatchObject({ status: 'failed', error: { code: 'payment_declined', retryable: false }, steps: { payment: { status: 'failed' } } });
+    expect(job).toMatchObject({ status: 'failed', error: { code: 'card_declined', retryable: false, decline_message: expect.any(String) }, steps: { payment: { status: 'failed' } } });
     expect(job.error.message).toContain('Your card was declined.');
   });
 });

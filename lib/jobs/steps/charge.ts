@@ -1,18 +1,14 @@
-import { HyperswitchDuplicateError, HyperswitchNotFoundError } from '../../hyperswitch';
-import type { Payment, PaymentMethod } from '../../hyperswitch/schemas';
-import { redactPans } from '../../card';
-import { findAttemptedPayment } from '../attempts';
+import { HyperswitchNotFoundError } from '../../hyperswitch';
+import type { Payment, PaymentCreateRequest, PaymentMethod } from '../../hyperswitch/schemas';
+import { declineError } from '../declines';
 import { paymentReference } from '../references';
-import { JobFailure, RetryLaterError, type StepRun } from '../run-context';
+import { JobFailure, type StepRun } from '../run-context';
 import type { JobError } from '../schemas';
+import { paymentStep, type StepOutcome } from './payment';
 
 /** What a charge of a saved method sends as `card_token`: the holder name, and a CVC when we have one. */
 export type CardToken = { card_holder_name: string; card_cvc?: string };
 
-export type StepOutcome = { status: 'succeeded' } | { status: 'failed'; error: JobError };
-
-// Payment statuses after which the charge is done (captured, or authorized for a later capture).
-export const CHARGED = new Set(['succeeded', 'processing', 'requires_capture', 'partially_captured', 'partially_captured_and_capturable', 'partially_authorized_and_requires_capture', 'partially_captured_and_processing']);
 
 /** Step 2 of a charge job: the saved card it charges must exist and belong to the job's customer. */
 export async function savedPaymentMethodStep(run: StepRun, customerId: string): Promise<{ paymentMethodId: string; cardToken: CardToken }> {
@@ -31,52 +27,55 @@ export async function savedPaymentMethodStep(run: StepRun, customerId: string): 
 }
 
 /**
- * Step 3: create-and-confirm the payment with the payment key. Its reference is derived from the job
- * id, and Hyperswitch keeps references unique (a repeat answers HE_01), so a payment whose outcome is
- * unknown is looked up, never made twice.
+ * The stored-credential signals of a payment (the card networks' framework). A checkout's charge is
+ * customer-initiated and sets the card up for later off-session charges; a later charge with the
+ * shopper present is customer-initiated too; one without is merchant-initiated: the shopper is
+ * absent, the MIT exemption from strong customer authentication is asked for, no 3-D Secure.
+ */
+export function initiation(message: StepRun['message'], options: { setsUpOffSession: boolean }): Partial<PaymentCreateRequest> {
+  const charge = message.charge;
+  const customerPresent = 'card' in message || message.customer_present;
+  if (!customerPresent) return { customer_present: 'absent', apply_mit_exemption: 'Apply' };
+  const threeDs = charge?.three_ds ?? 'automatic';
+  return {
+    customer_present: 'present',
+    ...(options.setsUpOffSession ? { setup_future_usage: 'off_session' as const } : {}),
+    ...(threeDs === 'automatic' ? {} : { authentication_type: threeDs === 'required' ? ('three_ds' as const) : ('no_three_ds' as const) }),
+    ...(charge?.return_url ? { return_url: charge.return_url } : {}),
+  };
+}
+
+/**
+ * Step 3: the charge, create-and-confirm with the payment key. A merchant-initiated charge of a card
+ * never set up for it (saved without a charge or a verification) is refused unless the merchant
+ * allows it (`OFF_SESSION_REQUIRES_SETUP=false`): issuers decline or challenge those.
  */
 export async function chargeStep(run: StepRun, customerId: string, paymentMethodId: string, cardToken: CardToken): Promise<StepOutcome> {
   const charge = run.message.charge!;
-  const { payments } = run.deps;
-  const reference = paymentReference(run.jobId);
-  const step = run.steps.payment;
-  const lookup = (since: string) => findAttemptedPayment({ payments, call: run.call }, customerId, reference, since);
-  let payment = step.attempted_at ? await lookup(step.first_attempted_at ?? step.attempted_at) : undefined;
-  if (!payment) {
-    const attemptedAt = new Date(run.now()).toISOString();
-    const firstAttemptedAt = step.first_attempted_at ?? attemptedAt;
-    await run.checkpoint('payment', { ...step, attempted_at: attemptedAt, first_attempted_at: firstAttemptedAt });
-    try {
-      payment = await run.call('payments.createAndConfirm', () =>
-        payments.createAndConfirmPayment({
-          amount_details: { order_amount: charge.amount, currency: charge.currency },
-          merchant_reference_id: reference,
-          customer_id: customerId,
-          payment_method_type: 'card',
-          payment_method_id: paymentMethodId,
-          payment_method_data: { card_token: cardToken },
-          ...(charge.description ? { description: charge.description } : {}),
-        }),
-      );
-    } catch (error) {
-      // HE_01: the reference exists — an earlier attempt charged; never charge twice.
-      if (!(error instanceof HyperswitchDuplicateError)) throw error;
-      payment = await lookup(firstAttemptedAt);
-      if (!payment) throw new RetryLaterError(`Hyperswitch reports payment ${reference} as a duplicate but does not list it yet`);
-    }
+  const merchantInitiated = 'payment_method_id' in run.message && !run.message.customer_present;
+  if (merchantInitiated && run.deps.offSessionRequiresSetup && !(await run.deps.store.isSetUpForOffSession(paymentMethodId))) {
+    throw new JobFailure(
+      'payment_method_not_set_up',
+      'The card was saved without a customer-initiated setup (a charge or verify: true at checkout), so a charge without the shopper would be declined or challenged; charge it with customer_present: true, or save cards with verify: true',
+    );
   }
-  const charged = CHARGED.has(payment.status);
-  await run.checkpoint('payment', { status: charged ? 'succeeded' : 'failed', payment_id: payment.id, payment_status: payment.status });
-  return charged ? { status: 'succeeded' } : { status: 'failed', error: paymentError(payment) };
+  const setsUpOffSession = 'card' in run.message;
+  return paymentStep(run, 'payment', {
+    reference: paymentReference(run.jobId),
+    request: {
+      amount_details: { order_amount: charge.amount, currency: charge.currency },
+      customer_id: customerId,
+      payment_method_type: 'card',
+      payment_method_id: paymentMethodId,
+      payment_method_data: { card_token: cardToken },
+      ...(charge.description ? { description: charge.description } : {}),
+      ...initiation(run.message, { setsUpOffSession }),
+    },
+    setsUpOffSession,
+    failure: (payment) => (payment.status === 'failed' ? declineError(payment, 'The charge') : stuck(payment, 'The charge')),
+  });
 }
 
-function paymentError(payment: Payment): JobError {
-  const declined = payment.status === 'failed';
-  return {
-    code: declined ? 'payment_declined' : `payment_${payment.status}`,
-    message: declined
-      ? `The charge was declined: ${redactPans(payment.error?.message ?? 'no reason given').slice(0, 200)}${payment.error?.code ? ` (${payment.error.code})` : ''}`
-      : `The charge ended in status ${payment.status}, which needs action outside this flow`,
-    retryable: false,
-  };
+export function stuck(payment: Payment, what: string): JobError {
+  return { code: `payment_${payment.status}`, message: `${what} ended in status ${payment.status}, which needs action outside this flow`, retryable: false };
 }

@@ -203,6 +203,71 @@ describe('fault control over HTTP', () => {
   });
 });
 
+describe('test-card scenarios', () => {
+  const nextYear = String(new Date().getUTCFullYear() + 1);
+  async function savedCard(number: string) {
+    const { body: created } = await call('POST', '/v2/customers', { body: customer });
+    const card = { card_number: number, card_exp_month: '12', card_exp_year: nextYear, card_holder_name: 'Jane Doe', card_cvc: '123' };
+    const { body: method } = await call('POST', '/v2/payment-methods', { body: { payment_method_type: 'card', customer_id: created.id, storage_type: 'persistent', payment_method_data: { card } } });
+    return { customerId: created.id as string, methodId: method.id as string };
+  }
+  const pay = (saved: { customerId: string; methodId: string }, extra: Record<string, unknown> = {}) =>
+    call('POST', '/v2/payments', {
+      auth: PAYMENT,
+      body: { amount_details: { order_amount: 1000, currency: 'USD' }, customer_id: saved.customerId, payment_method_type: 'card', payment_method_id: saved.methodId, payment_method_data: { card_token: { card_holder_name: 'Jane Doe' } }, ...extra },
+    });
+  const answerChallenge = (url: string, outcome: string) =>
+    fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}`, redirect: 'manual' });
+
+  it('asks for 3-D Secure on every payment of 4000002760003184, through a challenge page with Approve and Fail', async () => {
+    const saved = await savedCard('4000002760003184');
+    const { body: payment } = await pay(saved, { customer_present: 'present', return_url: 'http://localhost:5173/return' });
+    expect(payment).toMatchObject({ status: 'requires_customer_action', next_action: { type: 'redirect_to_url', redirect_to_url: `${sim.url}/__sim/3ds/${payment.id}` } });
+    const page = await (await fetch(payment.next_action.redirect_to_url)).text();
+    expect(page).toContain('Approve');
+    expect(page).toContain('Fail');
+    expect(page).not.toMatch(/<script/i);
+    const answered = await answerChallenge(payment.next_action.redirect_to_url, 'approve');
+    expect(answered.status).toBe(303);
+    expect(answered.headers.get('location')).toBe('http://localhost:5173/return');
+    expect((await call('GET', `/v2/payments/${payment.id}?force_sync=true`, { auth: PAYMENT })).body).toMatchObject({ status: 'succeeded', next_action: null });
+    expect((await answerChallenge(payment.next_action.redirect_to_url, 'approve')).status).toBe(409);
+
+    const { body: second } = await pay(saved, { customer_present: 'present' });
+    await answerChallenge(second.next_action.redirect_to_url, 'fail');
+    expect((await call('GET', `/v2/payments/${second.id}`, { auth: PAYMENT })).body).toMatchObject({ status: 'failed', error: { code: 'authentication_failed' } });
+    // Every answer, the next_action included, is a PaymentsResponse by the spec.
+    expect(sim.inspect().contract_violations.filter((record) => record.direction === 'response')).toEqual([]);
+  });
+
+  it('asks 4000002500003155 for 3-D Secure on the customer-initiated setup only; MITs after it go through', async () => {
+    const saved = await savedCard('4000002500003155');
+    const { body: setup } = await pay(saved, { customer_present: 'present', setup_future_usage: 'off_session' });
+    expect(setup.status).toBe('requires_customer_action');
+    await answerChallenge(setup.next_action.redirect_to_url, 'approve');
+    const { body: mit } = await pay(saved, { customer_present: 'absent', apply_mit_exemption: 'Apply' });
+    expect(mit).toMatchObject({ status: 'succeeded' });
+    expect(sim.inspect().payment_signals[mit.id]).toEqual({ customer_present: 'absent', setup_future_usage: null, authentication_type: null, apply_mit_exemption: 'Apply' });
+  });
+
+  it('declines an MIT of a card no customer-initiated setup readied, as the connector would', async () => {
+    const saved = await savedCard('4242424242424242');
+    const { body: mit } = await pay(saved, { customer_present: 'absent' });
+    expect(mit).toMatchObject({ status: 'failed', error: { code: 'authentication_required', unified_code: expect.any(String) } });
+  });
+
+  it.each([
+    ['4000000000000002', 'card_declined', 'generic_decline'],
+    ['4000000000009995', 'card_declined', 'insufficient_funds'],
+    ['4000000000000069', 'expired_card', 'expired_card'],
+    ['4000000000000127', 'incorrect_cvc', 'incorrect_cvc'],
+    ['4000000000000119', 'processing_error', 'processing_error'],
+  ])('declines %s with a Hyperswitch-shaped error: %s (%s)', async (number, code, reason) => {
+    const { body } = await pay(await savedCard(number), { customer_present: 'present' });
+    expect(body).toMatchObject({ status: 'failed', error: { code, reason, message: expect.any(String), unified_code: expect.any(String), unified_message: expect.any(String) } });
+  });
+});
+
 describe('npm run simulator', () => {
   it('starts on HYPERSWITCH_SIM_PORT with the keys from the environment, and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, [join(__dirname, '../../../node_modules/tsx/dist/cli.mjs'), 'local/hyperswitch-sim/main.ts'], {

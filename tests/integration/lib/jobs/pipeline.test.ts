@@ -41,7 +41,7 @@ afterAll(async () => Promise.all([hyperswitch.close(), table.close()]));
 beforeEach(() => hyperswitch.simulator.reset());
 
 function deps(overrides: Partial<PipelineDeps> = {}): PipelineDeps {
-  return { store, vault: hyperswitch.vault, payments: hyperswitch.payments, dataKeys: async () => keys, log: hyperswitch.log, leaseMs: 5_000, settleMs: 0, ...overrides };
+  return { store, vault: hyperswitch.vault, payments: hyperswitch.payments, dataKeys: async () => keys, log: hyperswitch.log, leaseMs: 5_000, settleMs: 0, offSessionRequiresSetup: true, verificationCurrency: 'USD', ...overrides };
 }
 
 function job(body: Record<string, unknown> = {}): VaultJobMessage {
@@ -117,7 +117,12 @@ describe('runVaultJob', () => {
     const message = job({ card: { ...validCheckout().card, number: '4000000000000002' }, charge: { amount: 100, currency: 'EUR' } });
     await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'failed' });
     const record = await store.get(message.job_id);
-    expect(record?.error).toEqual({ code: 'payment_declined', message: 'The charge was declined: Your card was declined. (card_declined)', retryable: false });
+    expect(record?.error).toEqual({
+      code: 'card_declined',
+      message: 'The charge was declined: Your card was declined. (card_declined)',
+      retryable: false,
+      decline_message: 'Your card was declined. Try another card.',
+    });
     expect(record?.steps.payment_method.payment_method_id).toBeDefined();
     expect(record?.steps.payment).toMatchObject({ status: 'failed', payment_status: 'failed' });
   });
@@ -213,6 +218,38 @@ describe('runVaultJob', () => {
     expect(inspect().payments).toBe(1);
     expect(inspect().requests['POST /v2/payments']?.total).toBe(1);
     expect(inspect().requests['GET /v2/payments/list']?.total).toBe(1);
+  });
+
+  describe('merchant-initiated charges', () => {
+    const chargeOf = async (saved: VaultJobMessage): Promise<VaultJobMessage> => {
+      const { steps } = (await store.get(saved.job_id))!;
+      return { schema: 'vault-job/v1', job_id: `job-${randomUUID()}`, customer: { customer_id: steps.customer.customer_id! }, payment_method_id: steps.payment_method.payment_method_id!, charge: { amount: 300, currency: 'EUR' }, customer_present: false };
+    };
+
+    it('are refused for a card no customer-initiated setup readied, before Hyperswitch is asked', async () => {
+      const saved = job();
+      await runVaultJob(saved, deps());
+      const mit = await chargeOf(saved);
+      await expect(runVaultJob(mit, deps())).resolves.toMatchObject({ status: 'failed' });
+      expect((await store.get(mit.job_id))?.error?.code).toBe('payment_method_not_set_up');
+      expect(inspect().payments).toBe(0);
+    });
+
+    it('reach Hyperswitch when the merchant allows them, and its connector declines: authentication_required (the flags are real)', async () => {
+      const saved = job();
+      await runVaultJob(saved, deps());
+      const mit = await chargeOf(saved);
+      await expect(runVaultJob(mit, deps({ offSessionRequiresSetup: false }))).resolves.toMatchObject({ status: 'failed' });
+      expect((await store.get(mit.job_id))?.error).toMatchObject({ code: 'authentication_required', decline_message: expect.any(String) });
+      expect(Object.values(inspect().payment_signals)).toEqual([expect.objectContaining({ customer_present: 'absent', apply_mit_exemption: 'Apply' })]);
+    });
+
+    it('go through after a checkout charge set the card up', async () => {
+      const saved = job({ charge: { amount: 100, currency: 'EUR' } });
+      await runVaultJob(saved, deps());
+      const mit = await chargeOf(saved);
+      await expect(runVaultJob(mit, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    });
   });
 
   describe('one payment method per job, at scale (the named cases of the 10 000-job fault suite)', () => {

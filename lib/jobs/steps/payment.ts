@@ -1,0 +1,48 @@
+import { HyperswitchDuplicateError } from '../../hyperswitch';
+import type { Payment, PaymentCreateRequest } from '../../hyperswitch/schemas';
+import { findAttemptedPayment } from '../attempts';
+import { RetryLaterError, type StepRun } from '../run-context';
+import type { JobError } from '../schemas';
+
+export type StepOutcome = { status: 'succeeded' } | { status: 'failed'; error: JobError };
+
+// Payment statuses after which the payment is done (captured, or authorized for a later capture).
+export const CHARGED = new Set(['succeeded', 'processing', 'requires_capture', 'partially_captured', 'partially_captured_and_capturable', 'partially_authorized_and_requires_capture', 'partially_captured_and_processing']);
+
+export interface PaymentPlan {
+  /** Derived from the job id: Hyperswitch keeps it unique, so the payment is never made twice. */
+  reference: string;
+  request: Omit<PaymentCreateRequest, 'merchant_reference_id'>;
+  /** A customer-initiated payment with `setup_future_usage: off_session`: success readies the card for MITs. */
+  setsUpOffSession: boolean;
+  failure: (payment: Payment) => JobError;
+}
+
+/**
+ * A payment step (the charge, the zero-amount verification): create-and-confirm with the payment
+ * key under a reference derived from the job id. A payment whose outcome is unknown is looked up
+ * (since the step's first attempt), never made twice; `HE_01` means an earlier attempt made it.
+ */
+export async function paymentStep(run: StepRun, stepName: 'payment' | 'verification', plan: PaymentPlan): Promise<StepOutcome> {
+  const { payments, store } = run.deps;
+  const step = run.steps[stepName] ?? { status: 'pending' as const };
+  const lookup = (since: string) => findAttemptedPayment({ payments, call: run.call }, plan.request.customer_id, plan.reference, since);
+  let payment = step.attempted_at ? await lookup(step.first_attempted_at ?? step.attempted_at) : undefined;
+  if (!payment) {
+    const attemptedAt = new Date(run.now()).toISOString();
+    const firstAttemptedAt = step.first_attempted_at ?? attemptedAt;
+    await run.checkpoint(stepName, { ...step, attempted_at: attemptedAt, first_attempted_at: firstAttemptedAt });
+    try {
+      payment = await run.call('payments.createAndConfirm', () => payments.createAndConfirmPayment({ ...plan.request, merchant_reference_id: plan.reference }));
+    } catch (error) {
+      if (!(error instanceof HyperswitchDuplicateError)) throw error;
+      payment = await lookup(firstAttemptedAt);
+      if (!payment) throw new RetryLaterError(`Hyperswitch reports payment ${plan.reference} as a duplicate but does not list it yet`);
+    }
+  }
+  const charged = CHARGED.has(payment.status);
+  // Before the checkpoint: a run that stops in between finds the payment again and marks again.
+  if (charged && plan.setsUpOffSession) await store.markSetUpForOffSession(plan.request.payment_method_id);
+  await run.checkpoint(stepName, { status: charged ? 'succeeded' : 'failed', payment_id: payment.id, payment_status: payment.status });
+  return charged ? { status: 'succeeded' } : { status: 'failed', error: plan.failure(payment) };
+}
