@@ -24,9 +24,10 @@ const ROUTES: Record<string, (event: APIGatewayProxyEventV2) => Promise<HttpResu
     jsonResponse(200, await paymentMethods.update(pm(event), parseOrThrow(paymentMethodUpdateSchema, event.body, 'request body'))),
   'DELETE /payment-methods/{payment_method_id}': async (event) => jsonResponse(200, await paymentMethods.delete(pm(event))),
   'GET /payment-methods/{payment_method_id}/network-token-status': async (event) => jsonResponse(200, await paymentMethods.networkTokenStatus(pm(event))),
+  'DELETE /customers/{customer_id}': async (event) => jsonResponse(200, await paymentMethods.deleteCustomer(idParameter(event.pathParameters?.customer_id, 'customer_id'))),
 };
 
-/** Token management (server key): list, retrieve, update and delete saved cards; network-token status. */
+/** Token management (server key): list, retrieve, update and delete saved cards; network-token status; customer erasure. */
 export const handler = correlated(
   middy<APIGatewayProxyEventV2>()
     .use(jsonBody(4 * 1024, { methods: ['PATCH'] }))

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { acceptedJobSchema, checkoutAcceptedSchema, errorResponseSchema } from '../lib/http/schemas';
 import { chargeRequestSchema, DEFAULT_MAX_CHARGE_AMOUNT, jobViewSchema, vaultRequestSchema } from '../lib/jobs';
-import { networkTokenStatusSchema, paymentMethodListSchema, paymentMethodUpdateSchema, paymentMethodViewSchema } from '../lib/payment-methods';
+import { customerDeletedSchema, networkTokenStatusSchema, paymentMethodListSchema, paymentMethodUpdateSchema, paymentMethodViewSchema } from '../lib/payment-methods';
 
 export const outputPath = join(__dirname, '../schemas/openapi.json');
 
@@ -66,6 +66,7 @@ const COMPONENTS = {
   }],
   PaymentMethodUpdate: [paymentMethodUpdateSchema, 'input', { holder_name: 'Jane Q. Doe', nick_name: 'travel card', cvc: '123' }],
   PaymentMethodDeleted: [z.object({ payment_method_id: z.string(), deleted: z.literal(true) }), 'output', { payment_method_id: PM_ID, deleted: true }],
+  CustomerDeleted: [customerDeletedSchema, 'output', { customer_id: CUSTOMER_ID, deleted: true, payment_methods_deleted: true }],
   NetworkTokenStatus: [networkTokenStatusSchema, 'output', { payment_method_id: PM_ID, status: 'active', token_last4: '4821', token_exp_month: 12, token_exp_year: 2033, message: null }],
   Health: [z.object({ status: z.literal('ok'), service: z.string() }), 'output', { status: 'ok', service: 's2s-vault' }],
   Error: [errorResponseSchema, 'output', { error: { code: 'validation_failed', message: 'The request body is invalid', fields: [{ path: 'card.number', code: 'card_number_invalid', message: 'is not a card number of a known card network' }] } }],
@@ -178,6 +179,13 @@ export const OPERATIONS: Record<string, object> = {
   'DELETE /payment-methods/{payment_method_id}': tokenRoute({
     summary: 'Delete a saved card (a repeat is 404)',
     ok: { description: 'Deleted', ...json('PaymentMethodDeleted') },
+  }),
+  'DELETE /customers/{customer_id}': tokenRoute({
+    summary: 'Erase a customer and every saved card (a repeat is 404)',
+    description: 'For a shopper who asks to be forgotten. Job records keep only ids and the masked card, and expire after 30 days.',
+    parameter: idParameter('customer_id', 'Hyperswitch customer id'),
+    ok: { description: 'Erased', ...json('CustomerDeleted') },
+    notFound: 'No such customer',
   }),
   'GET /payment-methods/{payment_method_id}/network-token-status': tokenRoute({
     summary: "A saved card's network token",

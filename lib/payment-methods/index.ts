@@ -69,6 +69,9 @@ const cannotChange = (field: string) =>
   z.never({ error: `Hyperswitch cannot change a saved card's ${field}: save the renewed card as a new payment method` }).optional();
 
 /** `PATCH /payment-methods/{id}`: what Hyperswitch's update-saved-payment-method allows. */
+/** `DELETE /customers/{customer_id}`. */
+export const customerDeletedSchema = z.object({ customer_id: z.string(), deleted: z.literal(true), payment_methods_deleted: z.boolean() });
+
 export const paymentMethodUpdateSchema = z
   .strictObject({
     holder_name: printable(100).optional(),
@@ -171,6 +174,16 @@ export class PaymentMethods {
   async delete(paymentMethodId: string): Promise<{ payment_method_id: string; deleted: true }> {
     const { id } = await upstream(() => this.vault.deletePaymentMethod(paymentMethodId), PM_NOT_FOUND);
     return { payment_method_id: id, deleted: true };
+  }
+
+  /**
+   * Erasure of a customer (a shopper's right to be forgotten): Hyperswitch deletes the customer and
+   * with it every saved card. Our job records keep only ids and the masked card, and expire with
+   * their TTL (30 days).
+   */
+  async deleteCustomer(customerId: string): Promise<z.infer<typeof customerDeletedSchema>> {
+    const deleted = await upstream(() => this.vault.deleteCustomer(customerId), CUSTOMER_NOT_FOUND);
+    return { customer_id: deleted.id, deleted: true, payment_methods_deleted: deleted.payment_methods_deleted };
   }
 
   async networkTokenStatus(paymentMethodId: string): Promise<z.infer<typeof networkTokenStatusSchema>> {

@@ -34,7 +34,8 @@ async function savedCard(body = validCheckout()) {
 
 describe('a saved card, from checkout to deletion', () => {
   it('is listed, read, updated, charged later without card data, deleted, and then gone', async () => {
-    const { customerId, paymentMethodId } = await savedCard({ ...validCheckout(), tokenization: { psp: true, network: true } } as ReturnType<typeof validCheckout>);
+    // Saved with verify: true, as a merchant saves a card it will charge later without the shopper.
+    const { customerId, paymentMethodId } = await savedCard({ ...validCheckout(), tokenization: { psp: true, network: true }, verify: true } as ReturnType<typeof validCheckout>);
 
     const list = await stack.request(`/customers/${customerId}/payment-methods`, { headers: server });
     expect(list.status).toBe(200);
@@ -80,6 +81,17 @@ describe('a saved card, from checkout to deletion', () => {
     expect((await stack.request(`/payment-methods/${paymentMethodId}`, { headers: server })).body).toEqual({
       error: { code: 'payment_method_not_found', message: 'No such payment method' },
     });
+  });
+
+  it('erases a customer with every saved card; a repeat is 404', async () => {
+    const { customerId, paymentMethodId } = await savedCard();
+    const erased = await stack.request(`/customers/${customerId}`, { method: 'DELETE', headers: server });
+    expect(erased.status).toBe(200);
+    expect(erased.body).toEqual({ customer_id: customerId, deleted: true, payment_methods_deleted: true });
+    expect((await stack.request(`/customers/${customerId}`, { method: 'DELETE', headers: server })).status).toBe(404);
+    expect((await stack.request(`/customers/${customerId}/payment-methods`, { headers: server })).status).toBe(404);
+    expect((await stack.request(`/payment-methods/${paymentMethodId}`, { headers: server })).status).toBe(404);
+    expect((await stack.request(`/customers/${customerId}`, { method: 'DELETE', headers: publishable })).status).toBe(403);
   });
 
   it('refuses an update Hyperswitch cannot make, and an empty one', async () => {
