@@ -1,24 +1,38 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dynamoDbClient } from '../lib/aws';
-import { jobsEnv, readConfig } from '../lib/config';
+import { jobsEnv, paymentsApiEnv, readConfig } from '../lib/config';
+import { createPaymentsClient } from '../lib/hyperswitch';
 import { jsonResponse } from '../lib/http';
 import { HttpError } from '../lib/http/errors';
 import { authorized, errorResponses, type AuthorizedEvent } from '../lib/http/middleware';
-import { clientSecretMatches, DynamoDbJobStore, JOB_ID_PATTERN, jobIdOfClientSecret, jobView } from '../lib/jobs';
+import { clientSecretMatches, DynamoDbJobStore, JOB_ID_PATTERN, jobIdOfClientSecret, jobView, resolveAwaitingAction, type JobRecord } from '../lib/jobs';
 import { correlated, logger } from '../lib/log';
-import { cardKeysReader, merchantKeysReader, requestKeys } from './commons';
+import { cardKeysReader, merchantKeysReader, requestKeys, secrets } from './commons';
 
-const config = readConfig(jobsEnv);
+const config = readConfig(jobsEnv.extend(paymentsApiEnv.shape));
 const cardKeys = cardKeysReader();
 const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
+const payments = createPaymentsClient(config, secrets, logger);
+
+/** A job waiting for the shopper is resolved on read if its payment moved on; if Hyperswitch cannot say, it is shown as it is. */
+async function current(job: JobRecord): Promise<JobRecord> {
+  if (job.status !== 'requires_action') return job;
+  try {
+    return await resolveAwaitingAction(job, { store, payments, log: logger });
+  } catch (error) {
+    logger.warn('Could not resolve a job waiting for the shopper', { jobId: job.job_id, error: error instanceof Error ? error.name : 'unknown' });
+    return job;
+  }
+}
 
 const FORBIDDEN = () => new HttpError(403, 'forbidden', 'This client secret is not valid for this job');
 const NOT_FOUND = () => new HttpError(404, 'job_not_found', 'No such job');
 
 /**
  * `GET /jobs/{job_id}`: with a server key, any job; with a job's client secret (`X-Client-Secret`),
- * that job only. The secret is checked before the store is read, so the answer never says whether
+ * that job only. A job in `requires_action` is looked up in Hyperswitch first (force-synced): after
+ * the shopper's 3-D Secure it answers `succeeded` or `failed`, after the wait `authentication_expired`. The secret is checked before the store is read, so the answer never says whether
  * a job the caller may not see exists.
  */
 export const handler = correlated(
@@ -34,7 +48,7 @@ export const handler = correlated(
       if (!JOB_ID_PATTERN.test(jobId)) throw NOT_FOUND();
       const job = await store.get(jobId);
       if (!job) throw NOT_FOUND();
-      return jsonResponse(200, jobView(job));
+      return jsonResponse(200, jobView(await current(job)));
     }),
   requestKeys,
 );

@@ -1,12 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { dynamoDbClient } from '../lib/aws';
+import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { concurrencyLimit } from '../lib/concurrency';
 import { readConfig, workerEnv } from '../lib/config';
 import { dataKeysSchema } from '../lib/crypto';
 import { createHyperswitchClients } from '../lib/hyperswitch';
-import { DynamoDbJobStore, newJobRecord, parseVaultJobMessage, runVaultJob, SimulatedCrash } from '../lib/jobs';
+import { DynamoDbJobStore, holdMessageUntil, newJobRecord, parseVaultJobMessage, runVaultJob, SimulatedCrash } from '../lib/jobs';
+import { S2SVaultError } from '../lib/errors';
 import { correlated, logger, withLogContext } from '../lib/log';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
 
@@ -27,6 +28,7 @@ const deps = {
   settleMs: config.HYPERSWITCH_SETTLE_MS,
   offSessionRequiresSetup: config.OFF_SESSION_REQUIRES_SETUP,
   verificationCurrency: config.VERIFICATION_CURRENCY,
+  actionWindowMs: config.AUTHENTICATION_WINDOW_SECONDS * 1000,
   ...(crashProbability > 0
     ? {
         crashPoint: (point: string) => {
@@ -38,6 +40,14 @@ const deps = {
     : {}),
 };
 const limit = concurrencyLimit(config.WORKER_RECORD_CONCURRENCY);
+const sqs = sqsClient();
+
+/** Not a failure: the job waits for the shopper, and its message is held back until the wait ends. */
+class AwaitingShopper extends S2SVaultError {
+  constructor(jobId: string) {
+    super(`Job ${jobId} waits for the shopper to authenticate; its message comes back when the wait ends`, { code: 'awaiting_shopper', retryable: true });
+  }
+}
 const processor = new BatchProcessor(EventType.SQS);
 
 /**
@@ -49,7 +59,12 @@ const processor = new BatchProcessor(EventType.SQS);
 async function handleRecord(record: SQSRecord): Promise<void> {
   const parsed = parseVaultJobMessage(record.body, config.CHARGE_MAX_AMOUNT);
   if (parsed.valid) {
-    await limit(() => withLogContext({ jobId: parsed.message.job_id, messageId: record.messageId }, () => runVaultJob(parsed.message, deps)));
+    const jobId = parsed.message.job_id;
+    const outcome = await limit(() => withLogContext({ jobId, messageId: record.messageId }, () => runVaultJob(parsed.message, deps)));
+    if (outcome.status === 'requires_action' && outcome.actionExpiresAt) {
+      await holdMessageUntil(sqs, config.VAULT_JOBS_QUEUE_URL, record.receiptHandle, Date.parse(outcome.actionExpiresAt));
+      throw new AwaitingShopper(jobId);
+    }
     return;
   }
   const { jobId, error, plainCard } = parsed;

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { acceptedJobSchema, checkoutAcceptedSchema, errorResponseSchema } from '../lib/http/schemas';
+import { checkoutAcceptedSchema, errorResponseSchema } from '../lib/http/schemas';
 import { chargeRequestSchema, DEFAULT_MAX_CHARGE_AMOUNT, jobViewSchema, vaultRequestSchema } from '../lib/jobs';
 import { customerDeletedSchema, networkTokenStatusSchema, paymentMethodListSchema, paymentMethodUpdateSchema, paymentMethodViewSchema } from '../lib/payment-methods';
 
@@ -26,7 +26,7 @@ const COMPONENTS = {
   }],
   CheckoutAccepted: [checkoutAcceptedSchema, 'output', { job_id: JOB_ID, client_secret: `${JOB_ID}_secret_Zm9yLWV4YW1wbGUtb25seS1ub3QtcmVhbA`, status_url: `/jobs/${JOB_ID}` }],
   ChargeRequest: [chargeRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT), 'input', { customer_id: CUSTOMER_ID, payment_method_id: PM_ID, amount: 1999, currency: 'EUR', description: 'Subscription, December', customer_present: false }],
-  ChargeAccepted: [acceptedJobSchema, 'output', { job_id: JOB_ID, status_url: `/jobs/${JOB_ID}` }],
+  ChargeAccepted: [checkoutAcceptedSchema, 'output', { job_id: JOB_ID, client_secret: `${JOB_ID}_secret_Zm9yLWV4YW1wbGUtb25seS1ub3QtcmVhbA`, status_url: `/jobs/${JOB_ID}` }],
   Job: [jobViewSchema, 'output', {
     job_id: JOB_ID,
     status: 'succeeded',
@@ -40,6 +40,8 @@ const COMPONENTS = {
       payment: { status: 'succeeded', payment_id: PAYMENT_ID, payment_status: 'succeeded' },
       verification: { status: 'not_requested' },
     },
+    next_action: null,
+    action_expires_at: null,
     verified: null,
     error: null,
     attempts: 1,

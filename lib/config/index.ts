@@ -49,6 +49,10 @@ export function retryPolicy(env: Pick<HyperswitchEnv, 'HYPERSWITCH_MAX_RETRIES' 
 export const vaultApiEnv = hyperswitchEnv.omit({ HYPERSWITCH_PAYMENT_SECRET_ID: true });
 export type VaultApiEnv = z.infer<typeof vaultApiEnv>;
 
+/** For functions that reach only the payments side (the job status reads a payment a shopper authenticated). */
+export const paymentsApiEnv = hyperswitchEnv.omit({ HYPERSWITCH_VAULT_SECRET_ID: true });
+export type PaymentsApiEnv = z.infer<typeof paymentsApiEnv>;
+
 /** The job table, the queue and the card-encryption keys. */
 export const jobsEnv = z.object({
   JOBS_TABLE_NAME: z.string().min(1),
@@ -94,6 +98,10 @@ export const workerEnv = jobsEnv
   HYPERSWITCH_SETTLE_MS: positiveInt(30_000),
   /** Refuse merchant-initiated charges of cards saved without a customer-initiated setup (a charge or verify: true). */
   OFF_SESSION_REQUIRES_SETUP: z.stringbool().default(true),
+  /** The worker's own queue: a job waiting for the shopper holds its message back until the wait ends. */
+  VAULT_JOBS_QUEUE_URL: z.url(),
+  /** How long a job waits for the shopper to authenticate (3-D Secure); at most the queue's retention (1 h) less a margin. */
+  AUTHENTICATION_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3000).default(900),
   /** The currency of verify: true's zero-amount setup payment. */
   VERIFICATION_CURRENCY: z.enum(Currency).default('USD'),
   /**

@@ -1,4 +1,4 @@
-import { retryPolicy, type HyperswitchEnv, type VaultApiEnv } from '../config';
+import { retryPolicy, type HyperswitchEnv, type PaymentsApiEnv, type VaultApiEnv } from '../config';
 import type { Log } from '../log';
 import { hyperswitchCredentialsSchema, typedSecret, type SecretSource } from '../secrets';
 import { PaymentsClient, VaultClient } from './client';
@@ -12,7 +12,7 @@ export { HyperswitchTransport, type Credentials } from './transport';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 export { RateLimiter } from './rate-limit';
 
-function transportFor(env: VaultApiEnv, log: Log): HyperswitchTransport {
+function transportFor(env: Omit<VaultApiEnv, 'HYPERSWITCH_VAULT_SECRET_ID'>, log: Log): HyperswitchTransport {
   return new HyperswitchTransport({
     baseUrl: env.HYPERSWITCH_BASE_URL,
     timeoutMs: env.HYPERSWITCH_TIMEOUT_MS,
@@ -25,6 +25,11 @@ function transportFor(env: VaultApiEnv, log: Log): HyperswitchTransport {
 /** The vault client alone, for functions that must never hold the payment key. */
 export function createVaultClient(env: VaultApiEnv, secrets: SecretSource, log: Log): VaultClient {
   return new VaultClient(transportFor(env, log), typedSecret(secrets, env.HYPERSWITCH_VAULT_SECRET_ID, hyperswitchCredentialsSchema));
+}
+
+/** The payments client alone, for functions that must never hold the vault key. */
+export function createPaymentsClient(env: PaymentsApiEnv, secrets: SecretSource, log: Log): PaymentsClient {
+  return new PaymentsClient(transportFor(env, log), typedSecret(secrets, env.HYPERSWITCH_PAYMENT_SECRET_ID, hyperswitchCredentialsSchema));
 }
 
 /**

@@ -131,10 +131,12 @@ export async function acceptCharge(
   request: ChargeRequest,
   deps: EnqueueDeps & Pick<CheckoutDeps, 'dataKeys'>,
   idempotencyKey?: string,
-): Promise<{ job_id: string; status_url: string }> {
+): Promise<CheckoutAccepted> {
   checkReturnUrl(request, 'return_url', deps.returnUrlOrigins);
-  const { jobId, replay } = await jobIdFor('charges', idempotencyKey, request, await deps.dataKeys(), deps);
-  const accepted = { job_id: jobId, status_url: `/jobs/${jobId}` };
+  const keys = await deps.dataKeys();
+  const { jobId, replay } = await jobIdFor('charges', idempotencyKey, request, keys, deps);
+  // A returning shopper may have to authenticate: the frontend follows the job with its client secret.
+  const accepted = { job_id: jobId, client_secret: clientSecretFor(keys, jobId), status_url: `/jobs/${jobId}` };
   if (replay) return accepted;
   const { customer_id: customerId, payment_method_id: paymentMethodId, customer_present: customerPresent, ...charge } = request;
   const message: ChargeJobMessage = {

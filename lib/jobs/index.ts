@@ -1,3 +1,4 @@
+export * from './action';
 export * from './checkout';
 export * from './message';
 export * from './pipeline';

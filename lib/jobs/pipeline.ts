@@ -8,6 +8,7 @@ import { maskCard } from '../card';
 import { CardDecryptionError, decryptJson, type DataKeys } from '../crypto';
 import { S2SVaultError } from '../errors';
 import { HyperswitchConnectorError, HyperswitchDuplicateError, HyperswitchError, HyperswitchInvalidRequestError, HyperswitchNotFoundError } from '../hyperswitch';
+import { resolveAwaitingAction } from './action';
 import { newJobRecord } from './record';
 import { JobFailure, RetryLaterError, SimulatedCrash, type HyperswitchCall, type PipelineDeps, type StepRun } from './run-context';
 import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type JobSteps, type SealedCard, type VaultJobMessage } from './schemas';
@@ -53,8 +54,10 @@ async function openCardWithRefresh(message: CardJobMessage, deps: PipelineDeps):
 
 export interface JobOutcome {
   status: JobRecord['status'];
-  /** True when this delivery found the job already ended and did nothing. */
+  /** True when this delivery found the job already ended (or waiting for the shopper) and ran nothing. */
   duplicate: boolean;
+  /** While `requires_action`: when the wait ends; the message may come back then to end it. */
+  actionExpiresAt?: string;
 }
 
 export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps): Promise<JobOutcome> {
@@ -79,11 +82,21 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
   const now = clock();
   const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card));
   if (claim.outcome === 'finished') return { status: claim.job.status, duplicate: true };
+  if (claim.outcome === 'awaiting_action') {
+    const resolved = await resolveAwaitingAction(claim.job, deps);
+    return { status: resolved.status, duplicate: true, ...(resolved.status === 'requires_action' ? { actionExpiresAt: resolved.action_expires_at } : {}) };
+  }
   if (claim.outcome === 'busy') throw new RetryLaterError(`Job ${jobId} is being processed by another run`);
 
   const run = new JobRun(message, card, claim.job.steps, owner, deps);
   try {
     const outcome = await run.execute();
+    if (outcome.status === 'requires_action') {
+      const actionExpiresAt = new Date(clock() + deps.actionWindowMs).toISOString();
+      await store.awaitAction(jobId, owner, { next_action: outcome.next_action, action_expires_at: actionExpiresAt });
+      log.info('Vault job awaits the shopper', { jobId, actionExpiresAt });
+      return { status: 'requires_action', duplicate: false, actionExpiresAt };
+    }
     await store.finish(jobId, owner, outcome);
     log.info('Vault job finished', { jobId, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
     return { status: outcome.status, duplicate: false };
@@ -140,7 +153,7 @@ class JobRun implements StepRun {
       : await savedPaymentMethodStep(this, customerId);
     if ('card' in this.message && this.message.verify && this.steps.verification?.status !== 'succeeded') {
       const verified = await verificationStep(this, customerId, paymentMethodId, cardToken);
-      if (verified.status === 'failed') return verified;
+      if (verified.status !== 'succeeded') return verified;
     }
     if (!this.message.charge || this.steps.payment.status === 'succeeded') return { status: 'succeeded' };
     return chargeStep(this, customerId, paymentMethodId, cardToken);

@@ -1,4 +1,4 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { VAULT_JOB_SCHEMA, type VaultJobMessage } from './schemas';
 
 /** Where vault jobs are sent. */
@@ -23,4 +23,13 @@ export class SqsJobQueue implements JobQueue {
     );
     return { messageId: MessageId ?? '' };
   }
+}
+
+/**
+ * Keeps a received message away until `at` (at most SQS's 12 hours): a job that waits for the
+ * shopper comes back to its worker when the wait ends, to be resolved or expired — no scheduler.
+ */
+export async function holdMessageUntil(client: SQSClient, queueUrl: string, receiptHandle: string, at: number, now = Date.now()): Promise<void> {
+  const seconds = Math.min(12 * 3600, Math.max(1, Math.ceil((at - now) / 1000) + 1));
+  await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
 }

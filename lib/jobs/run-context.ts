@@ -36,6 +36,8 @@ export interface PipelineDeps {
   settleMs: number;
   /** Refuse merchant-initiated charges of cards no customer-initiated setup readied (OFF_SESSION_REQUIRES_SETUP). */
   offSessionRequiresSetup: boolean;
+  /** How long a job waits for the shopper to authenticate (3-D Secure) before it ends authentication_expired. */
+  actionWindowMs: number;
   /** The currency of `verify: true`'s zero-amount setup payment (VERIFICATION_CURRENCY). */
   verificationCurrency: Currency;
   clock?: () => number;

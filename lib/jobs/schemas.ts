@@ -181,9 +181,16 @@ export type VaultJobMessage = z.infer<ReturnType<typeof vaultJobMessageSchema>>;
 export type CardJobMessage = Extract<VaultJobMessage, { card: unknown }>;
 export type ChargeJobMessage = Extract<VaultJobMessage, { payment_method_id: string }>;
 
-export const JOB_STATUSES = ['queued', 'processing', 'succeeded', 'failed'] as const;
+/** `requires_action`: the issuer wants the shopper to authenticate (3-D Secure); see `next_action`. */
+export const JOB_STATUSES = ['queued', 'processing', 'requires_action', 'succeeded', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
-export type StepStatus = 'pending' | 'succeeded' | 'skipped' | 'failed' | 'not_requested';
+export type StepStatus = 'pending' | 'requires_action' | 'succeeded' | 'skipped' | 'failed' | 'not_requested';
+
+/** Where to send the shopper to authenticate. It holds no card data. */
+export interface NextAction {
+  type: 'redirect_to_url';
+  url: string;
+}
 /** `active`: Hyperswitch returned the token; `unavailable`: asked for, none came back. */
 export type TokenStatus = 'pending' | 'active' | 'unavailable' | 'not_requested';
 
@@ -241,6 +248,9 @@ export interface JobRecord {
   steps: JobSteps;
   error?: JobError;
   attempts: number;
+  /** While `requires_action`: where the shopper authenticates, and until when (ISO) the job waits. */
+  next_action?: NextAction;
+  action_expires_at?: string;
   lease_owner?: string;
   /** Epoch milliseconds. */
   lease_until?: number;

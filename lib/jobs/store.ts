@@ -2,12 +2,14 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { S2SVaultError } from '../errors';
 import { JOB_RECORD_TTL_DAYS } from './record';
-import type { JobError, JobRecord, JobSteps } from './schemas';
+import type { JobError, JobRecord, JobSteps, NextAction, PaymentStep } from './schemas';
 
 export type ClaimResult =
   | { outcome: 'claimed'; job: JobRecord }
   /** The job already ended: acknowledge the message, do nothing. */
   | { outcome: 'finished'; job: JobRecord }
+  /** The job waits for the shopper to authenticate: nothing to run, perhaps something to resolve. */
+  | { outcome: 'awaiting_action'; job: JobRecord }
   /** Another run holds an unexpired lease: try again later. */
   | { outcome: 'busy' };
 
@@ -27,6 +29,17 @@ export interface JobStore {
   checkpoint<K extends keyof JobSteps>(jobId: string, owner: string, step: K, value: JobSteps[K]): Promise<void>;
   /** Ends the job; only the lease owner may. */
   finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<void>;
+  /**
+   * Parks the job until the shopper authenticates: `requires_action` with where and until when;
+   * the lease is given up (only the lease owner may).
+   */
+  awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }): Promise<void>;
+  /**
+   * Ends a parked job with what the payment became: only from `requires_action` (false when the job
+   * was no longer waiting — ended by a webhook, another reader, or the expiry), so a finished job
+   * never returns to an earlier state.
+   */
+  resolveAction<K extends 'payment' | 'verification'>(jobId: string, step: K, value: PaymentStep, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<boolean>;
   /** Gives the lease up after a transient failure, so a redelivery can claim the job at once. */
   release(jobId: string, owner: string): Promise<void>;
   /**
@@ -122,6 +135,7 @@ export class DynamoDbJobStore implements JobStore {
     }
     const existing = await this.get(jobId);
     if (existing?.status === 'succeeded' || existing?.status === 'failed') return { outcome: 'finished', job: existing };
+    if (existing?.status === 'requires_action') return { outcome: 'awaiting_action', job: existing };
     if (existing) return { outcome: 'busy' };
     const job: JobRecord = { ...initial(), status: 'processing', attempts: 1, lease_owner: lease.owner, lease_until: lease.until };
     try {
@@ -150,6 +164,36 @@ export class DynamoDbJobStore implements JobStore {
       { '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
       { ':status': outcome.status, ...(error ? { ':error': error } : {}) },
     );
+  }
+
+  async awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }): Promise<void> {
+    await this.ownedUpdate(
+      jobId,
+      owner,
+      'SET #status = :status, next_action = :action, action_expires_at = :expires, updated_at = :at REMOVE lease_owner, lease_until',
+      { '#status': 'status' },
+      { ':status': 'requires_action', ':action': action.next_action, ':expires': action.action_expires_at },
+    );
+  }
+
+  async resolveAction<K extends 'payment' | 'verification'>(jobId: string, step: K, value: PaymentStep, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<boolean> {
+    const error = outcome.status === 'failed' ? outcome.error : undefined;
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: jobId },
+          UpdateExpression: `SET #status = :status, steps.#step = :value, updated_at = :at${error ? ', #error = :error' : ''} REMOVE next_action, action_expires_at`,
+          ConditionExpression: '#status = :waiting',
+          ExpressionAttributeNames: { '#status': 'status', '#step': step, ...(error ? { '#error': 'error' } : {}) },
+          ExpressionAttributeValues: { ':status': outcome.status, ':value': value, ':waiting': 'requires_action', ':at': now(), ...(error ? { ':error': error } : {}) },
+        }),
+      );
+      return true;
+    } catch (caught) {
+      if (isConditionFailure(caught)) return false;
+      throw caught;
+    }
   }
 
   async release(jobId: string, owner: string): Promise<void> {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { JOB_STATUSES, type JobRecord, type PaymentStep } from './schemas';
 
-const stepStatus = z.enum(['pending', 'succeeded', 'skipped', 'failed', 'not_requested']);
+const stepStatus = z.enum(['pending', 'requires_action', 'succeeded', 'skipped', 'failed', 'not_requested']);
 const tokenStatus = z.enum(['pending', 'active', 'unavailable', 'not_requested']);
 
 const paymentStepView = z.object({
@@ -31,6 +31,11 @@ export const jobViewSchema = z.object({
     payment: paymentStepView,
     verification: paymentStepView.describe('The zero-amount setup payment of verify: true'),
   }),
+  next_action: z
+    .object({ type: z.literal('redirect_to_url'), url: z.string() })
+    .nullable()
+    .describe('While requires_action: send the shopper here to authenticate (3-D Secure); the job then ends succeeded or failed'),
+  action_expires_at: z.string().nullable().describe('While requires_action: the job ends failed (authentication_expired) if the shopper has not authenticated by then'),
   /** `verify: true` only: whether the issuer accepted the zero-amount setup payment (null: not asked, or not yet known). */
   verified: z.boolean().nullable(),
   error: z
@@ -72,6 +77,8 @@ export function jobView(job: JobRecord): JobView {
       payment: withoutAttempt(job.steps.payment),
       verification: withoutAttempt<PaymentStep>(job.steps.verification ?? { status: 'not_requested' }),
     },
+    next_action: job.status === 'requires_action' ? (job.next_action ?? null) : null,
+    action_expires_at: job.status === 'requires_action' ? (job.action_expires_at ?? null) : null,
     verified: verifiedOf(job),
     error: job.error ?? null,
     attempts: job.attempts,

@@ -192,6 +192,11 @@ export class HyperswitchSimulator {
     this.violations = [];
   }
 
+  /** The shopper's answer to a 3-D Secure challenge, for in-process tests (over HTTP: the challenge page). */
+  completeChallengeForTests(paymentId: string, approved: boolean): boolean {
+    return this.store.completeChallenge(paymentId, approved);
+  }
+
   objects(): SimObjects {
     return {
       customers: [...this.store.customers.values()].map(({ id, merchant_reference_id, created_at }) => ({ id, merchant_reference_id, created_at })),

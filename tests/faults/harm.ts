@@ -4,7 +4,7 @@
  * and the log lines that name the job. Ids and masked facts only: no card data.
  */
 import type { JobRecord } from '../../lib/jobs';
-import { customerReference, paymentReference } from '../../lib/jobs';
+import { customerReference, paymentReference, verificationReference } from '../../lib/jobs';
 import type { JournalEntry, SimObjects } from '../../local/hyperswitch-sim/server';
 
 export interface SubmittedJob {
@@ -79,7 +79,9 @@ export function countHarm(submitted: SubmittedJob[], records: JobRecord[], objec
     for (const record of byCustomer.get(method.customer_id) ?? []) harmed.set(record.job_id, 'orphaned_payment_methods');
   }
 
-  const jobOfReference = new Map(submitted.map(({ jobId }) => [paymentReference(jobId), jobId]));
+  // A job's payments: its charge and its zero-amount verification, each under a reference of its own.
+  const jobOfReference = new Map(submitted.flatMap(({ jobId }) => [[paymentReference(jobId), jobId] as const, [verificationReference(jobId), jobId] as const]));
+  const recordedPaymentIds = (record: JobRecord | undefined) => [record?.steps.payment.payment_id, record?.steps.verification?.payment_id];
   const recordOf = new Map(records.map((record) => [record.job_id, record]));
   let doubleCharges = 0;
   let unrecordedPayments = 0;
@@ -91,7 +93,7 @@ export function countHarm(submitted: SubmittedJob[], records: JobRecord[], objec
       if (jobId) harmed.set(jobId, 'double_charges');
     }
     const paymentIds = objects.payments.filter((payment) => payment.merchant_reference_id === reference).map((payment) => payment.id);
-    if (jobId && !paymentIds.includes(recordOf.get(jobId)?.steps.payment.payment_id ?? '')) {
+    if (jobId && !recordedPaymentIds(recordOf.get(jobId)).some((id) => id !== undefined && paymentIds.includes(id))) {
       unrecordedPayments += 1;
       harmed.set(jobId, 'unrecorded_payments');
     }

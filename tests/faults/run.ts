@@ -28,6 +28,8 @@ async function main(args: string[]): Promise<number> {
     ['wrongly failed jobs', summary.wrongly_failed_jobs],
     ['succeeded jobs', summary.succeeded_jobs],
     ['failed, retries exhausted', summary.retries_exhausted_jobs],
+    ['3-D Secure / verify jobs', `${summary.three_ds_jobs} / ${summary.verification_jobs}`],
+    ['failed by the shopper (3DS)', summary.shopper_failed_jobs],
     ['cards on failed jobs', summary.cards_recorded_on_failed_jobs],
     ['card data / secrets in logs', summary.leak_findings],
     ['duration', `${(summary.duration_ms / 1000).toFixed(1)} s`],

@@ -32,6 +32,10 @@ export interface FaultSummary extends HarmCounters {
   wrongly_failed_jobs: number;
   succeeded_jobs: number;
   retries_exhausted_jobs: number;
+  three_ds_jobs: number;
+  verification_jobs: number;
+  /** Jobs whose 3-D Secure the suite's shopper failed on purpose. */
+  shopper_failed_jobs: number;
   /** Failed jobs whose record names the card an attempt saved before the job failed (not harm: the merchant is told). */
   cards_recorded_on_failed_jobs: number;
   /** Card numbers, CVCs or secrets found in the stack's logs and records (the leak scanner). */
@@ -52,6 +56,7 @@ export const HARM = [
 ] as const;
 
 const SHARED_CUSTOMERS = 8;
+const THREE_DS_CARD = '4000002760003184';
 const REPORTS = join(__dirname, '../../reports');
 const nextYear = new Date().getUTCFullYear() + 1;
 
@@ -59,23 +64,52 @@ interface PlannedJob {
   jobId?: string;
   via: 'checkout' | 'queue' | 'queue-twice' | 'queue-twice-at-once';
   charge: boolean;
+  /** A charge with the card that always asks for 3-D Secure: the suite plays the shopper. */
+  threeDs: boolean;
+  /** A save with `verify: true` (a zero-amount setup payment). */
+  verify: boolean;
   sharedCustomer?: string;
 }
 
 function plan(count: number): PlannedJob[] {
   return Array.from({ length: count }, (_, i) => {
     const via = (['checkout', 'checkout', 'queue', 'queue-twice', 'queue-twice-at-once'] as const)[i % 5]!;
-    return { via, charge: i % 2 === 0, ...(via !== 'checkout' && i % 3 === 0 ? { sharedCustomer: `shared-customer-${i % SHARED_CUSTOMERS}` } : {}) };
+    const charge = i % 2 === 0;
+    return {
+      via,
+      charge,
+      threeDs: charge && i % 13 === 6,
+      verify: !charge && i % 7 === 1,
+      ...(via !== 'checkout' && i % 3 === 0 ? { sharedCustomer: `shared-customer-${i % SHARED_CUSTOMERS}` } : {}),
+    };
   });
 }
 
 function request(job: PlannedJob, i: number) {
   return {
     customer: { name: `Shopper ${i}`, email: `shopper${i}@example.com`, ...(job.sharedCustomer ? { merchant_reference_id: job.sharedCustomer } : {}) },
-    card: { number: i % 2 === 0 ? '4242424242424242' : '4111111111111111', exp_month: (i % 12) + 1, exp_year: nextYear + (i % 5), cvc: '123', holder_name: `Shopper ${i}`, issuing_country: 'US' },
+    card: { number: job.threeDs ? THREE_DS_CARD : i % 2 === 0 ? '4242424242424242' : '4111111111111111', exp_month: (i % 12) + 1, exp_year: nextYear + (i % 5), cvc: '123', holder_name: `Shopper ${i}`, issuing_country: 'US' },
     tokenization: { psp: i % 4 === 0, network: i % 3 === 0 },
     ...(job.charge ? { charge: { amount: 100 + i, currency: 'USD' } } : {}),
+    ...(job.verify ? { verify: true } : {}),
   };
+}
+
+/**
+ * The shopper of every job that waits for 3-D Secure: answers the challenge (three in four approve)
+ * and reads the job, which resolves it — under the same faults as everything else.
+ */
+async function playShoppers(stack: StackProcess, waiting: JobRecord[], answered: Set<string>): Promise<void> {
+  await Promise.all(
+    waiting.map(async (job, n) => {
+      if (job.next_action && !answered.has(job.job_id)) {
+        const outcome = n % 4 === 3 ? 'fail' : 'approve';
+        const answer = await fetch(job.next_action.url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}`, redirect: 'manual' });
+        if (answer.status < 500) answered.add(job.job_id);
+      }
+      await stack.request(`/jobs/${job.job_id}`, { headers: { Authorization: `Bearer ${LOCAL_API_KEYS.server}` } });
+    }),
+  );
 }
 
 async function submit(stack: StackProcess, job: PlannedJob, i: number): Promise<string | undefined> {
@@ -111,7 +145,8 @@ async function queueDepth(stack: StackProcess): Promise<number> {
 
 export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, progress = () => undefined }: FaultSuiteOptions): Promise<FaultSummary> {
   const started = Date.now();
-  const stack = await startStackProcess({ CHAOS_CRASH_PROBABILITY: '0.01' });
+  // Jobs that wait for the shopper hold their messages back for the wait: keep it short here.
+  const stack = await startStackProcess({ CHAOS_CRASH_PROBABILITY: '0.01', AUTHENTICATION_WINDOW_SECONDS: '20' });
   try {
     await stack.faults({
       seed,
@@ -144,8 +179,10 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
 
     const wanted = new Set(submitted);
     let records: JobRecord[] = [];
+    const answered = new Set<string>();
     for (;;) {
       records = (await stack.jobs()).filter((job) => wanted.has(job.job_id));
+      await playShoppers(stack, records.filter((job) => job.status === 'requires_action'), answered);
       const ended = records.filter((job) => job.status === 'succeeded' || job.status === 'failed').length;
       if (ended === submitted.length && (await queueDepth(stack)) === 0) break;
       if (Date.now() - started > timeoutMs) break;
@@ -179,11 +216,15 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
         duplicate_delivery: planned.filter((job) => job.via.startsWith('queue-twice')).length,
       },
       ...counters,
+      three_ds_jobs: planned.filter((job) => job.threeDs).length,
+      verification_jobs: planned.filter((job) => job.verify).length,
       lost_jobs: rejected + (submitted.length - records.length),
       stuck_jobs: unfinished.length,
-      wrongly_failed_jobs: failed.filter((job) => job.error?.code !== 'retries_exhausted').length,
+      // A 3-D Secure the suite's shopper failed is the job's own outcome, not a wrong failure.
+      wrongly_failed_jobs: failed.filter((job) => job.error?.code !== 'retries_exhausted' && job.error?.code !== 'authentication_failed').length,
       succeeded_jobs: records.filter((job) => job.status === 'succeeded').length,
       retries_exhausted_jobs: failed.filter((job) => job.error?.code === 'retries_exhausted').length,
+      shopper_failed_jobs: failed.filter((job) => job.error?.code === 'authentication_failed').length,
       cards_recorded_on_failed_jobs: failed.filter((job) => job.steps.payment_method.payment_method_id).length,
       leak_findings: scan({ logs: logLines, job_records: records.map((job) => JSON.stringify(job)) }, [LOCAL_API_KEYS.server, LOCAL_API_KEYS.publishable, LOCAL_CARD_KEYS.hmac_key, ...Object.values(LOCAL_CARD_KEYS.keys)]).findings.length,
       duration_ms: Date.now() - started,

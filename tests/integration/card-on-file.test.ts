@@ -6,6 +6,7 @@
  * simulator records the stored-credential signals and declines an MIT of a card never set up, so
  * the flags are proven here, not assumed.
  */
+import { paymentReference } from '../../lib/jobs';
 import { LOCAL_API_KEYS } from '../../local/stack';
 import { eventually, startStackProcess, type StackProcess } from '../../local/stack-process';
 import { validCheckout } from '../fixtures/checkouts';
@@ -13,8 +14,10 @@ import { validCheckout } from '../fixtures/checkouts';
 jest.setTimeout(120_000);
 
 let stack: StackProcess;
+// A short wait for 3-D Secure, so that its expiry is seen here.
+const WINDOW_SECONDS = 8;
 beforeAll(async () => {
-  stack = await startStackProcess();
+  stack = await startStackProcess({ AUTHENTICATION_WINDOW_SECONDS: String(WINDOW_SECONDS) });
 });
 afterAll(() => stack?.stop());
 
@@ -114,16 +117,71 @@ describe('declines a shopper can act on', () => {
   });
 });
 
-describe('3-D Secure choices and the return URL', () => {
-  it('sends authentication_type three_ds for three_ds: required, and the return URL of an allowed origin', async () => {
-    const job = await checkout({ charge: { amount: 500, currency: 'USD', three_ds: 'required', return_url: 'http://localhost:5173/return' } });
-    const [paymentId, payment] = Object.entries((await stack.inspect()).payment_signals).at(-1)!;
-    expect(paymentId).toMatch(/_pay_/);
-    expect(payment).toMatchObject({ customer_present: 'present', authentication_type: 'three_ds', setup_future_usage: 'off_session' });
-    // The requires_action loop is not built yet: such a job ends failed, saying why.
-    expect(job).toMatchObject({ status: 'failed', error: { code: 'payment_requires_customer_action' } });
+async function accepted(path: string, body: unknown, headers = publishable) {
+  const answer = await stack.request(path, { method: 'POST', headers, body: JSON.stringify(body) });
+  expect(answer.status).toBe(202);
+  return answer.body as { job_id: string; client_secret: string };
+}
+const asShopper = (job: { job_id: string; client_secret: string }) => stack.request(`/jobs/${job.job_id}`, { headers: { 'X-Client-Secret': job.client_secret } });
+const challenge = (url: string, outcome: 'approve' | 'fail') =>
+  fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}`, redirect: 'manual' });
+const awaitingShopper = async (job: { job_id: string; client_secret: string }) =>
+  (await eventually(() => asShopper(job), (answer) => answer.body?.status === 'requires_action', 30_000)).body;
+
+describe('3-D Secure: requires_action, the shopper, and back', () => {
+  it('a checkout with 3-D Secure required waits for the shopper, who approves: the job succeeds and the card is set up', async () => {
+    const job = await accepted('/checkouts', { ...validCheckout(), charge: { amount: 500, currency: 'USD', three_ds: 'required', return_url: 'http://localhost:5173/return' } });
+    const waiting = await awaitingShopper(job);
+    expect(waiting).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url', url: expect.stringContaining('/__sim/3ds/') }, steps: { payment: { status: 'requires_action' } } });
+    expect(await signals(waiting.steps.payment.payment_id)).toMatchObject({ customer_present: 'present', authentication_type: 'three_ds', setup_future_usage: 'off_session' });
+    const back = await challenge(waiting.next_action.url, 'approve');
+    expect(back.headers.get('location')).toBe('http://localhost:5173/return');
+    const done = (await asShopper(job)).body;
+    expect(done).toMatchObject({ status: 'succeeded', next_action: null, steps: { payment: { status: 'succeeded', payment_id: waiting.steps.payment.payment_id } } });
+    await stack.settled();
+    const payments = (await stack.inspect()).payments;
+    expect((await charge(done)).status).toBe('succeeded');
+    expect((await stack.inspect()).payments).toBe(payments + 1);
   });
 
+  it('4000002500003155: 3-D Secure on the setup; the shopper fails it and the job ends failed authentication_failed', async () => {
+    const job = await accepted('/checkouts', { ...validCheckout(), card: { ...validCheckout().card, number: '4000002500003155' }, verify: true });
+    const waiting = await awaitingShopper(job);
+    expect(waiting.steps.verification.status).toBe('requires_action');
+    await challenge(waiting.next_action.url, 'fail');
+    expect((await asShopper(job)).body).toMatchObject({ status: 'failed', verified: false, error: { code: 'card_verification_failed', message: expect.stringContaining('[authentication_failed]') } });
+  });
+
+  it('4000002500003155: after an approved setup, merchant-initiated charges need no 3-D Secure', async () => {
+    const job = await accepted('/checkouts', { ...validCheckout(), card: { ...validCheckout().card, number: '4000002500003155' }, verify: true });
+    const waiting = await awaitingShopper(job);
+    await challenge(waiting.next_action.url, 'approve');
+    const verified = (await asShopper(job)).body;
+    expect(verified).toMatchObject({ status: 'succeeded', verified: true });
+    expect(await charge(verified)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('4000002760003184: a returning shopper charged with the card present authenticates with the charge job\'s client secret', async () => {
+    const saved = await checkout({}, { number: '4000002760003184' });
+    const job = await accepted('/charges', { customer_id: saved.steps.customer.customer_id, payment_method_id: saved.steps.payment_method.payment_method_id, amount: 700, currency: 'EUR', customer_present: true }, server);
+    const waiting = await awaitingShopper(job);
+    await challenge(waiting.next_action.url, 'approve');
+    expect((await asShopper(job)).body).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('ends a job the shopper never authenticated failed with authentication_expired, with no second payment', async () => {
+    const job = await accepted('/checkouts', { ...validCheckout(), card: { ...validCheckout().card, number: '4000002760003184' }, charge: { amount: 800, currency: 'USD' } });
+    const waiting = await awaitingShopper(job);
+    // Nobody reads the job: its own message comes back when the wait ends, and the worker ends it.
+    const expired = await eventually(() => stack.job(job.job_id), (record) => record?.status === 'failed', (WINDOW_SECONDS + 20) * 1000, 500);
+    expect(expired).toMatchObject({ status: 'failed', error: { code: 'authentication_expired' } });
+    expect((await stack.inspect()).payments_by_reference[paymentReference(job.job_id)]).toBe(1);
+    expect((await asShopper(job)).body).toMatchObject({ status: 'failed', next_action: null, error: { code: 'authentication_expired' } });
+    expect(waiting.steps.payment.payment_id).toMatch(/_pay_/);
+  });
+});
+
+describe('the return URL', () => {
   it.each(['https://evil.example/phish', 'http://localhost:5174/return', 'javascript:alert(1)'])('refuses the return URL %s: no open redirect', async (returnUrl) => {
     const answer = await stack.request('/checkouts', { method: 'POST', headers: publishable, body: JSON.stringify({ ...validCheckout(), charge: { amount: 100, currency: 'USD', return_url: returnUrl } }) });
     expect(answer.status).toBe(400);

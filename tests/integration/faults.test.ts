@@ -33,6 +33,11 @@ describe('100 jobs under faults', () => {
 
   it('failed no job whose faults were all transient', () => {
     expect(summary.wrongly_failed_jobs).toBe(0);
-    expect(summary.succeeded_jobs + summary.retries_exhausted_jobs).toBe(summary.jobs);
+    expect(summary.succeeded_jobs + summary.retries_exhausted_jobs + summary.shopper_failed_jobs).toBe(summary.jobs);
+  });
+
+  it('ran 3-D Secure and verification jobs among them', () => {
+    expect(summary.three_ds_jobs).toBeGreaterThan(0);
+    expect(summary.verification_jobs).toBeGreaterThan(0);
   });
 });

@@ -72,9 +72,11 @@ export async function chargeStep(run: StepRun, customerId: string, paymentMethod
       ...initiation(run.message, { setsUpOffSession }),
     },
     setsUpOffSession,
-    failure: (payment) => (payment.status === 'failed' ? declineError(payment, 'The charge') : stuck(payment, 'The charge')),
+    failure: chargeFailure,
   });
 }
+
+export const chargeFailure = (payment: Payment): JobError => (payment.status === 'failed' ? declineError(payment, 'The charge') : stuck(payment, 'The charge'));
 
 export function stuck(payment: Payment, what: string): JobError {
   return { code: `payment_${payment.status}`, message: `${what} ended in status ${payment.status}, which needs action outside this flow`, retryable: false };

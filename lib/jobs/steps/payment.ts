@@ -2,9 +2,15 @@ import { HyperswitchDuplicateError } from '../../hyperswitch';
 import type { Payment, PaymentCreateRequest } from '../../hyperswitch/schemas';
 import { findAttemptedPayment } from '../attempts';
 import { RetryLaterError, type StepRun } from '../run-context';
-import type { JobError } from '../schemas';
+import type { JobError, NextAction } from '../schemas';
 
-export type StepOutcome = { status: 'succeeded' } | { status: 'failed'; error: JobError };
+export type StepOutcome = { status: 'succeeded' } | { status: 'failed'; error: JobError } | { status: 'requires_action'; next_action: NextAction };
+
+/** Where the issuer wants the shopper to authenticate, when the payment waits for that. */
+export function redirectOf(payment: Payment): NextAction | undefined {
+  if (payment.status !== 'requires_customer_action' || !payment.next_action || !('redirect_to_url' in payment.next_action)) return undefined;
+  return { type: 'redirect_to_url', url: payment.next_action.redirect_to_url };
+}
 
 // Payment statuses after which the payment is done (captured, or authorized for a later capture).
 export const CHARGED = new Set(['succeeded', 'processing', 'requires_capture', 'partially_captured', 'partially_captured_and_capturable', 'partially_authorized_and_requires_capture', 'partially_captured_and_processing']);
@@ -39,6 +45,11 @@ export async function paymentStep(run: StepRun, stepName: 'payment' | 'verificat
       payment = await lookup(firstAttemptedAt);
       if (!payment) throw new RetryLaterError(`Hyperswitch reports payment ${plan.reference} as a duplicate but does not list it yet`);
     }
+  }
+  const redirect = redirectOf(payment);
+  if (redirect) {
+    await run.checkpoint(stepName, { ...run.steps[stepName], status: 'requires_action', payment_id: payment.id, payment_status: payment.status });
+    return { status: 'requires_action', next_action: redirect };
   }
   const charged = CHARGED.has(payment.status);
   // Before the checkpoint: a run that stops in between finds the payment again and marks again.

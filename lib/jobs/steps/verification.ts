@@ -1,6 +1,8 @@
+import type { Payment } from '../../hyperswitch/schemas';
 import { declineError } from '../declines';
 import { verificationReference } from '../references';
 import type { StepRun } from '../run-context';
+import type { JobError } from '../schemas';
 import type { CardToken } from './charge';
 import { initiation, stuck } from './charge';
 import { paymentStep, type StepOutcome } from './payment';
@@ -23,11 +25,14 @@ export async function verificationStep(run: StepRun, customerId: string, payment
       ...initiation(run.message, { setsUpOffSession: true }),
     },
     setsUpOffSession: true,
-    failure: (payment) => {
-      if (payment.status !== 'failed') return stuck(payment, 'The verification');
-      const decline = declineError(payment, 'The verification');
-      return { ...decline, code: 'card_verification_failed', message: `${decline.message} [${decline.code}]` };
-    },
+    failure: verificationFailure,
   });
   return outcome;
+}
+
+/** A refused verification: `card_verification_failed`, the decline class in the message, a message for the shopper. */
+export function verificationFailure(payment: Payment): JobError {
+  if (payment.status !== 'failed') return stuck(payment, 'The verification');
+  const decline = declineError(payment, 'The verification');
+  return { ...decline, code: 'card_verification_failed', message: `${decline.message} [${decline.code}]` };
 }

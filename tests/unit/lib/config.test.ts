@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { hyperswitchEnv, readConfig, workerEnv } from '../../../lib/config';
+import { checkoutEnv, hyperswitchEnv, readConfig, workerEnv } from '../../../lib/config';
 import { ConfigError } from '../../../lib/errors';
 
 describe('readConfig', () => {
@@ -39,10 +39,17 @@ describe('readConfig', () => {
   });
 
   it('requires the worker lease to outlast one Hyperswitch call with its retries', () => {
-    const worker = { ...required, JOBS_TABLE_NAME: 't', CARD_KEYS_SECRET_ID: 'k' };
+    const worker = { ...required, JOBS_TABLE_NAME: 't', CARD_KEYS_SECRET_ID: 'k', VAULT_JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/vault-jobs' };
     expect(readConfig(workerEnv, worker).JOB_LEASE_SECONDS).toBe(45);
     expect(() => readConfig(workerEnv, { ...worker, JOB_LEASE_SECONDS: '20' })).toThrow(/JOB_LEASE_SECONDS is invalid: must exceed one Hyperswitch call/);
     expect(readConfig(workerEnv, { ...worker, JOB_LEASE_SECONDS: '3', HYPERSWITCH_TIMEOUT_MS: '800', HYPERSWITCH_MAX_RETRY_AFTER_MS: '0' }).JOB_LEASE_SECONDS).toBe(3);
+  });
+
+  it('reads return-URL origins as a list of origins, and refuses one with a path', () => {
+    const checkout = { JOBS_TABLE_NAME: 't', CARD_KEYS_SECRET_ID: 'k', VAULT_JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/q' };
+    expect(readConfig(checkoutEnv, checkout).RETURN_URL_ORIGINS).toEqual([]);
+    expect(readConfig(checkoutEnv, { ...checkout, RETURN_URL_ORIGINS: 'https://shop.example, http://localhost:5173' }).RETURN_URL_ORIGINS).toEqual(['https://shop.example', 'http://localhost:5173']);
+    expect(() => readConfig(checkoutEnv, { ...checkout, RETURN_URL_ORIGINS: 'https://shop.example/return' })).toThrow(/RETURN_URL_ORIGINS.0 is invalid: must be an origin/);
   });
 
   it('rejects out-of-range numbers', () => {

@@ -11,6 +11,7 @@ import {
   customerReference,
   paymentReference,
   reconcileFailedJob,
+  resolveAwaitingAction,
   RetryLaterError,
   runVaultJob,
   SimulatedCrash,
@@ -41,7 +42,7 @@ afterAll(async () => Promise.all([hyperswitch.close(), table.close()]));
 beforeEach(() => hyperswitch.simulator.reset());
 
 function deps(overrides: Partial<PipelineDeps> = {}): PipelineDeps {
-  return { store, vault: hyperswitch.vault, payments: hyperswitch.payments, dataKeys: async () => keys, log: hyperswitch.log, leaseMs: 5_000, settleMs: 0, offSessionRequiresSetup: true, verificationCurrency: 'USD', ...overrides };
+  return { store, vault: hyperswitch.vault, payments: hyperswitch.payments, dataKeys: async () => keys, log: hyperswitch.log, leaseMs: 5_000, settleMs: 0, offSessionRequiresSetup: true, verificationCurrency: 'USD', actionWindowMs: 60_000, ...overrides };
 }
 
 function job(body: Record<string, unknown> = {}): VaultJobMessage {
@@ -218,6 +219,35 @@ describe('runVaultJob', () => {
     expect(inspect().payments).toBe(1);
     expect(inspect().requests['POST /v2/payments']?.total).toBe(1);
     expect(inspect().requests['GET /v2/payments/list']?.total).toBe(1);
+  });
+
+  describe('3-D Secure: a job that waits for the shopper', () => {
+    const threeDs = () => job({ card: { ...validCheckout().card, number: '4000002760003184' }, charge: { amount: 450, currency: 'EUR' } });
+
+    it('parks in requires_action; redeliveries make no second payment; the shopper\'s approval ends it succeeded', async () => {
+      const message = threeDs();
+      await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'requires_action', duplicate: false, actionExpiresAt: expect.any(String) });
+      const parked = (await store.get(message.job_id))!;
+      expect(parked).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url', url: expect.stringContaining('/__sim/3ds/') } });
+      expect(parked.lease_owner).toBeUndefined();
+      await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'requires_action', duplicate: true });
+      expect(inspect().payments).toBe(1);
+      expect(hyperswitch.simulator.completeChallengeForTests(parked.steps.payment.payment_id!, true)).toBe(true);
+      await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded', duplicate: true });
+      expect(await store.get(message.job_id)).toMatchObject({ status: 'succeeded', steps: { payment: { status: 'succeeded' } } });
+      expect(inspect().payments).toBe(1);
+    });
+
+    it('ends failed authentication_expired once the wait is over, and a finished job never returns to waiting', async () => {
+      const message = threeDs();
+      await runVaultJob(message, deps());
+      const parked = (await store.get(message.job_id))!;
+      const later = { store, payments: hyperswitch.payments, log: hyperswitch.log, clock: () => Date.parse(parked.action_expires_at!) + 1 };
+      await expect(resolveAwaitingAction(parked, later)).resolves.toMatchObject({ status: 'failed', error: { code: 'authentication_expired' } });
+      // A late reader holding the old record cannot move the job again.
+      await expect(store.resolveAction(message.job_id, 'payment', { status: 'succeeded' }, { status: 'succeeded' })).resolves.toBe(false);
+      expect((await store.get(message.job_id))?.status).toBe('failed');
+    });
   });
 
   describe('merchant-initiated charges', () => {
