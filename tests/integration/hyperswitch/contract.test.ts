@@ -71,12 +71,18 @@ async function everyOperation(): Promise<void> {
   const payment = await payments.createAndConfirmPayment({
     ...paymentRequest(customer.id, method.id, 'pay_contract_000000000000000001'.slice(0, 30)),
     payment_method_data: { card_token: { card_holder_name: 'J. Doe', card_cvc: '321' } },
+    // A customer-initiated setup with every stored-credential signal we send.
     customer_present: 'present',
+    setup_future_usage: 'off_session',
+    authentication_type: 'no_three_ds',
+    return_url: 'https://shop.example/return',
     description: 'contract test',
   });
+  // A merchant-initiated charge: the shopper absent, the MIT exemption asked for.
+  await payments.createAndConfirmPayment({ ...paymentRequest(customer.id, method.id, 'pay_contract_mit_0000000000001'), customer_present: 'absent', apply_mit_exemption: 'Apply' });
   await payments.createAndConfirmPayment(paymentRequest(customer.id, declining.id));
-  await payments.getPayment(payment.id);
-  await payments.listPayments({ customerId: customer.id, limit: 10 });
+  await payments.getPayment(payment.id, { forceSync: true });
+  await payments.listPayments({ customerId: customer.id, limit: 10, offset: 0, createdSince: '2026-01-01T00:00:00.000Z' });
   await vault.deletePaymentMethod(declining.id);
   await vault.deleteCustomer(customer.id);
 }
