@@ -1,7 +1,28 @@
-import type { PaymentMethod } from '../../hyperswitch/schemas';
+import type { PaymentMethod, PaymentMethodCreateRequest } from '../../hyperswitch/schemas';
 import { findAttemptedCard } from '../attempts';
 import { RetryLaterError, type StepRun } from '../run-context';
 import type { CardJobMessage, SealedCard, TokenStatus } from '../schemas';
+
+/** Hyperswitch's payment-method create for a sealed card, with network tokenization when asked. */
+export function cardCreateRequest(customerId: string, card: SealedCard, networkToken = false): PaymentMethodCreateRequest {
+  return {
+    payment_method_type: 'card',
+    customer_id: customerId,
+    storage_type: 'persistent',
+    payment_method_data: {
+      card: {
+        card_number: card.number,
+        card_exp_month: String(card.exp_month).padStart(2, '0'),
+        card_exp_year: String(card.exp_year),
+        card_holder_name: card.holder_name,
+        card_issuing_country: card.issuing_country,
+        card_cvc: card.cvc,
+        ...(card.nick_name ? { nick_name: card.nick_name } : {}),
+      },
+    },
+    ...(networkToken ? { network_tokenization: { enable: 'Enable' as const } } : {}),
+  };
+}
 
 function tokenStatus(requested: boolean, present: boolean): TokenStatus {
   if (!requested) return 'not_requested';
@@ -33,25 +54,7 @@ export async function paymentMethodStep(run: StepRun, customerId: string, card: 
   if (!method) {
     const attemptedAt = new Date(run.now()).toISOString();
     await run.checkpoint('payment_method', { ...step, attempted_at: attemptedAt, first_attempted_at: step.first_attempted_at ?? attemptedAt });
-    method = await run.call('paymentMethods.create', () =>
-      vault.createPaymentMethod({
-        payment_method_type: 'card',
-        customer_id: customerId,
-        storage_type: 'persistent',
-        payment_method_data: {
-          card: {
-            card_number: card.number,
-            card_exp_month: String(card.exp_month).padStart(2, '0'),
-            card_exp_year: String(card.exp_year),
-            card_holder_name: card.holder_name,
-            card_issuing_country: card.issuing_country,
-            card_cvc: card.cvc,
-            ...(card.nick_name ? { nick_name: card.nick_name } : {}),
-          },
-        },
-        ...(tokenization.network ? { network_tokenization: { enable: 'Enable' as const } } : {}),
-      }),
-    );
+    method = await run.call('paymentMethods.create', () => vault.createPaymentMethod(cardCreateRequest(customerId, card, tokenization.network)));
   }
   if (!(await store.holdPaymentMethod(method.id, run.jobId))) {
     // Another job took this card as its own (two jobs of one customer saving the same card at once):

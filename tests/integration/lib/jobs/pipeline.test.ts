@@ -24,6 +24,7 @@ import {
   type VaultJobMessage,
 } from '../../../../lib/jobs';
 import { eventually } from '../../../../local/stack-process';
+import { cardCreateRequest } from '../../../../lib/jobs/steps/payment-method';
 import { startJobsTable } from '../../../helpers/dynamo';
 import { startHyperswitchStack, type HyperswitchStack } from '../../../helpers/hyperswitch';
 import { validCheckout } from '../../../fixtures/checkouts';
@@ -285,21 +286,6 @@ describe('runVaultJob', () => {
   describe('one payment method per job, at scale (the named cases of the 10 000-job fault suite)', () => {
     const sharedCustomer = () => ({ name: 'Jane Doe', email: 'jane@example.com', merchant_reference_id: `shared-${randomUUID()}` });
     const openedCard = async (message: VaultJobMessage) => decryptJson(keys, (message as CardJobMessage).card, message.job_id) as SealedCard;
-    const cardRequestFor = (customerId: string, card: SealedCard) => ({
-      payment_method_type: 'card' as const,
-      customer_id: customerId,
-      storage_type: 'persistent' as const,
-      payment_method_data: {
-        card: {
-          card_number: card.number,
-          card_exp_month: String(card.exp_month).padStart(2, '0'),
-          card_exp_year: String(card.exp_year),
-          card_holder_name: card.holder_name,
-          card_issuing_country: card.issuing_country,
-          card_cvc: card.cvc,
-        },
-      },
-    });
     const methodsOf = async (jobId: string) => {
       const customerId = (await store.get(jobId))!.steps.customer.customer_id!;
       return hyperswitch.simulator.objects().payment_methods.filter((method) => method.customer_id === customerId);
@@ -309,7 +295,7 @@ describe('runVaultJob', () => {
       const customer = await hyperswitch.vault.createCustomer({ name: 'Jane Doe', email: 'jane@example.com' });
       const mine = job({ customer: { customer_id: customer.id } });
       const card = (await openedCard(mine));
-      const before = await hyperswitch.vault.createPaymentMethod(cardRequestFor(customer.id, card));
+      const before = await hyperswitch.vault.createPaymentMethod(cardCreateRequest(customer.id, card));
       const later = deps({ clock: () => Date.now() + 3_000 });
       hyperswitch.simulator.faults.enqueue([{ kind: 'timeout', route: 'POST /v2/payment-methods' }]);
       await expect(runVaultJob(mine, later)).rejects.toBeInstanceOf(RetryLaterError);
