@@ -44,6 +44,7 @@ export const scenarioOf = (number: string): Scenario => SCENARIOS[number] ?? { k
 
 /** A merchant-initiated charge of a card never set up for off-session use: what Stripe answers. */
 export const NOT_SET_UP_FOR_OFF_SESSION = paymentError('authentication_required', 'authentication_required', 'This card was not set up for off-session payments; the customer must authenticate.');
+export const PROCESSING_FAILED = paymentError('card_declined', 'do_not_honor', 'The payment was declined after processing.');
 export const AUTHENTICATION_FAILED = paymentError('authentication_failed', 'authentication_failed', 'The customer failed 3-D Secure authentication.');
 
 export interface PaymentContext {

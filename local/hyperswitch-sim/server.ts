@@ -446,6 +446,13 @@ export class HyperswitchSimulator {
         if (body instanceof SimError) return this.error(res, body);
         return send(res, 200, this.faults.configure(body as FaultConfigInput));
       }
+      case 'POST /__sim/outcomes/script': {
+        const body = await readJson(req);
+        if (body instanceof SimError) return this.error(res, body);
+        const outcomes = z.array(z.strictObject({ outcome: z.literal('processing'), settle_after_ms: z.number().int().min(0).max(600_000), settles_to: z.enum(['succeeded', 'failed']) })).parse(body);
+        this.store.scriptedOutcomes.push(...outcomes.map((o) => ({ settleAfterMs: o.settle_after_ms, settlesTo: o.settles_to })));
+        return send(res, 200, { pending: this.store.scriptedOutcomes.length });
+      }
       case 'POST /__sim/faults/script': {
         const body = await readJson(req);
         if (body instanceof SimError) return this.error(res, body);

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import cardValidator from 'card-validator';
 import { hyperswitchCardNetwork } from '../../lib/card';
-import { AUTHENTICATION_FAILED, decide, scenarioOf, type PaymentErrorBody, type Scenario } from './scenarios';
+import { AUTHENTICATION_FAILED, decide, PROCESSING_FAILED, scenarioOf, type PaymentErrorBody, type Scenario } from './scenarios';
 
 export class SimError extends Error {
   constructor(
@@ -70,6 +70,8 @@ interface PaymentMethodRecord {
 interface PaymentRecord {
   body: Body;
   merchantReferenceId: string | null;
+  /** While `processing`: when the connector settles it, and how. */
+  settles?: { at: number; to: 'succeeded' | 'failed' };
   /** The stored-credential signals the payment was made with, for inspection. */
   signals: PaymentSignals;
 }
@@ -90,7 +92,15 @@ export interface SimulatorSettings {
   cvcTtlSeconds: number;
 }
 
+/** A payment that the connector accepts but settles later: `processing` until `settlesAt`, then its final status. */
+export interface ProcessingOutcome {
+  settleAfterMs: number;
+  settlesTo: 'succeeded' | 'failed';
+}
+
 export class SimulatorStore {
+  /** The next payments' outcomes, when a test scripts them (before the card's own scenario). */
+  readonly scriptedOutcomes: ProcessingOutcome[] = [];
   readonly customers = new Map<string, CustomerRecord>();
   readonly paymentMethods = new Map<string, PaymentMethodRecord>();
   readonly payments = new Map<string, PaymentRecord>();
@@ -323,7 +333,11 @@ export class SimulatorStore {
     };
     const record: PaymentRecord = { body: payment, merchantReferenceId: reference, signals };
     this.payments.set(id, record);
-    if (outcome.status === 'requires_customer_action') payment.next_action = { type: 'redirect_to_url', redirect_to_url: this.settings.challengeUrl(id) };
+    const scripted = outcome.status === 'succeeded' ? this.scriptedOutcomes.shift() : undefined;
+    if (scripted) {
+      payment.status = 'processing';
+      record.settles = { at: Date.now() + scripted.settleAfterMs, to: scripted.settlesTo };
+    } else if (outcome.status === 'requires_customer_action') payment.next_action = { type: 'redirect_to_url', redirect_to_url: this.settings.challengeUrl(id) };
     else this.settle(record, outcome.status === 'failed' ? outcome.error : undefined);
     return { ...payment };
   }
@@ -358,6 +372,11 @@ export class SimulatorStore {
   getPayment(id: string): Body {
     const payment = this.payments.get(id);
     if (!payment) throw new SimError(404, 'HE_02', 'Payment does not exist in our records', 'object_not_found');
+    if (payment.settles && Date.now() >= payment.settles.at) {
+      const { to } = payment.settles;
+      delete payment.settles;
+      this.settle(payment, to === 'failed' ? PROCESSING_FAILED : undefined);
+    }
     return { ...payment.body };
   }
 

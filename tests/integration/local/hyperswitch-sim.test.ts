@@ -250,6 +250,18 @@ describe('test-card scenarios', () => {
     expect(sim.inspect().payment_signals[mit.id]).toEqual({ customer_present: 'absent', setup_future_usage: null, authentication_type: null, apply_mit_exemption: 'Apply' });
   });
 
+  it.each([['succeeded', null], ['failed', 'card_declined']] as const)('answers processing for a scripted payment, then settles it %s on a later read', async (settlesTo, code) => {
+    const script = await fetch(`${sim.url}/__sim/outcomes/script`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify([{ outcome: 'processing', settle_after_ms: 150, settles_to: settlesTo }]) });
+    expect(await script.json()).toEqual({ pending: 1 });
+    const { body: payment } = await pay(await savedCard('4242424242424242'), { customer_present: 'present' });
+    expect(payment.status).toBe('processing');
+    expect((await call('GET', `/v2/payments/${payment.id}`, { auth: PAYMENT })).body.status).toBe('processing');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const settled = (await call('GET', `/v2/payments/${payment.id}`, { auth: PAYMENT })).body;
+    expect(settled.status).toBe(settlesTo);
+    expect(settled.error?.code ?? null).toBe(code);
+  });
+
   it('declines an MIT of a card no customer-initiated setup readied, as the connector would', async () => {
     const saved = await savedCard('4242424242424242');
     const { body: mit } = await pay(saved, { customer_present: 'absent' });
