@@ -76,6 +76,50 @@ describe('IAM', () => {
   });
 });
 
+describe('monitoring', () => {
+  const alarms = (): Array<Record<string, any>> => ofType('AWS::CloudWatch::Alarm').map(([name, alarm]) => ({ name, ...alarm.Properties }));
+  const on = (metric: string, dimension: unknown) =>
+    alarms().filter((alarm) => alarm.MetricName === metric && JSON.stringify(alarm.Dimensions).includes(JSON.stringify(dimension)));
+
+  it('pages on the first dead letter, and on a stalled queue, for every queue', () => {
+    expect(on('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': ['VaultJobsDeadLetterQueue', 'QueueName'] })).toEqual([
+      expect.objectContaining({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' }),
+    ]);
+    for (const [queue] of ofType('AWS::SQS::Queue')) {
+      expect(on('ApproximateAgeOfOldestMessage', { 'Fn::GetAtt': [queue, 'QueueName'] })).toHaveLength(1);
+    }
+  });
+
+  it('alarms on errors and throttles of every function', () => {
+    for (const [fn] of ofType('AWS::Lambda::Function')) {
+      for (const metric of ['Errors', 'Throttles']) expect(on(metric, { Ref: fn })).toEqual([expect.objectContaining({ Threshold: 0 })]);
+    }
+  });
+
+  it('alarms on the API 5xx rate by metric math', () => {
+    const [rate] = alarms().filter((alarm) => Array.isArray(alarm.Metrics));
+    expect(JSON.stringify(rate!.Metrics)).toContain('"MetricName":"5xx"');
+    expect(rate!.Metrics.find((metric: { ReturnData: boolean }) => metric.ReturnData).Expression).toContain('100 * errors / requests');
+  });
+
+  it('sends every alarm to one SNS topic, which e-mails the stage parameter alarmEmail when one is set', () => {
+    for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(ofType('AWS::SNS::Topic').map(([name]) => name)).toEqual(['AlarmTopic']);
+    const subscriptions = ofType('AWS::SNS::Subscription');
+    expect(subscriptions).toHaveLength(1);
+    expect(subscriptions[0]![1]).toMatchObject({ Condition: 'HasAlarmEmail', Properties: { Protocol: 'email', TopicArn: { Ref: 'AlarmTopic' } } });
+  });
+
+  it('has one dashboard whose body is valid JSON over the queues, the worker and the API', () => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const [template, values] = dashboards[0]![1].Properties.DashboardBody['Fn::Sub'];
+    const body = JSON.parse(template.replace(/\$\{[^}]+\}/g, 'x'));
+    expect(body.widgets.length).toBeGreaterThanOrEqual(6);
+    expect(Object.keys(values).sort()).toEqual(['Api', 'Api5xxAlarm', 'Checkout', 'DeadLetterQueue', 'DlqAlarm', 'Queue', 'QueueAgeAlarm', 'Worker', 'WorkerErrorsAlarm']);
+  });
+});
+
 describe('queues', () => {
   it('are encrypted, keep messages (which hold an encrypted CVC) at most an hour, and the main one redrives to the DLQ', () => {
     const queues = ofType('AWS::SQS::Queue');
