@@ -6,6 +6,7 @@ import { deadLetterEnv, readConfig } from '../lib/config';
 import { createHyperswitchClients } from '../lib/hyperswitch';
 import { DynamoDbJobStore, JOB_ID_PATTERN, newJobRecord, reconcileFailedJob } from '../lib/jobs';
 import { correlated, logger } from '../lib/log';
+import { count } from '../lib/metrics';
 import { SecretsManagerSource } from '../lib/secrets';
 
 const config = readConfig(deadLetterEnv);
@@ -31,6 +32,7 @@ function jobIdOf(body: string): string | undefined {
  * already. Then the message, card envelope and all, is deleted.
  */
 async function handleRecord(record: SQSRecord): Promise<void> {
+  count('DeadLetters');
   const jobId = jobIdOf(record.body);
   if (!jobId) {
     logger.error('Discarded a dead letter without a usable job id', { messageId: record.messageId });

@@ -9,6 +9,7 @@ import { createHyperswitchClients } from '../lib/hyperswitch';
 import { DynamoDbJobStore, holdMessageUntil, newJobRecord, parseVaultJobMessage, runVaultJob, SimulatedCrash } from '../lib/jobs';
 import { S2SVaultError } from '../lib/errors';
 import { correlated, logger, withLogContext } from '../lib/log';
+import { count } from '../lib/metrics';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
 
 const config = readConfig(workerEnv);
@@ -57,6 +58,7 @@ const processor = new BatchProcessor(EventType.SQS);
  * is reported as a batch item failure and redelivered.
  */
 async function handleRecord(record: SQSRecord): Promise<void> {
+  if (Number(record.attributes.ApproximateReceiveCount) > 1) count('Redeliveries');
   const parsed = parseVaultJobMessage(record.body, config.CHARGE_MAX_AMOUNT);
   if (parsed.valid) {
     const jobId = parsed.message.job_id;
@@ -74,6 +76,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     return;
   }
   if (plainCard) {
+    count('PlainCardDrops');
     logger.error('Dropped a message that holds a plain card number and no usable job id', { messageId: record.messageId, code: error.code });
     return;
   }

@@ -186,7 +186,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     secretsManager.put(env.HYPERSWITCH_PAYMENT_SECRET_ID!, JSON.stringify({ api_key: payment.apiKey, profile_id: payment.profileId, base_url: hyperswitchUrl }));
     // serverless.yml's values, unless the shell sets a variable itself (e.g. HYPERSWITCH_TIMEOUT_MS=2000 npm start).
     for (const [name, value] of Object.entries(env)) process.env[name] ??= value;
-    Object.assign(process.env, { JOB_LEASE_SECONDS: String(options.jobLeaseSeconds), HYPERSWITCH_BASE_URL: hyperswitchUrl });
+    // As Lambda sets it: Powertools counts a cold start only for on-demand initialization.
+    Object.assign(process.env, { JOB_LEASE_SECONDS: String(options.jobLeaseSeconds), HYPERSWITCH_BASE_URL: hyperswitchUrl, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
 
     const routes = [];
     const sqsClient = new SQSClient({ region: REGION, endpoint: sqsUrl });

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type * as z from 'zod';
 import { authenticate, type MerchantKeys, type Principal, type Scope } from '../auth';
 import { redactPans } from '../card';
+import { count } from '../metrics';
 import { S2SVaultError, ValidationError } from '../errors';
 import type { Log } from '../log';
 import { fieldProblems } from '../validation';
@@ -76,11 +77,15 @@ export function errorResponses(log: Log): middy.MiddlewareObj<APIGatewayProxyEve
     onError: (request) => {
       const error = request.error;
       const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
+      // The route template (`POST /checkouts`), never the path with its ids.
+      const refused = (code: string) => count('ApiErrors', { route: request.event.routeKey ?? 'unknown', code });
       if (error instanceof ValidationError) {
+        refused(error.code);
         request.response = jsonResponse(400, { error: { code: error.code, message: error.message, fields: error.fields } });
         return;
       }
       if (error instanceof HttpError && error.status < 500) {
+        refused(error.code);
         request.response = jsonResponse(error.status, { error: { code: error.code, message: error.message } });
         return;
       }
@@ -93,6 +98,7 @@ export function errorResponses(log: Log): middy.MiddlewareObj<APIGatewayProxyEve
       });
       const status = error instanceof HttpError ? error.status : retryable ? 503 : 500;
       const code = error instanceof HttpError ? error.code : retryable ? 'service_unavailable' : 'internal_error';
+      refused(code);
       request.response = jsonResponse(
         status,
         { error: { code, message: status === 503 ? 'The service is temporarily unavailable; retry later' : 'Internal error', retryable: status === 503, request_id: requestId } },

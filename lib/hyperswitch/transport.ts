@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type * as z from 'zod';
 import type { Log } from '../log';
+import { count, milliseconds, statusClass } from '../metrics';
 import {
   HyperswitchConnectionError,
   HyperswitchError,
@@ -105,6 +106,7 @@ export class HyperswitchTransport {
         if (!(error instanceof HyperswitchError) || !shouldRetry(error, request, retries, this.retry)) throw error;
         const delayMs = retryDelayMs(error, retries, this.retry, this.random);
         this.options.log.warn('Retrying Hyperswitch call', { operation: request.operation, error: error.code, delayMs, retry: retries + 1 });
+        count('HyperswitchRetries', { operation: request.operation });
         await this.sleep(delayMs);
       }
     }
@@ -159,6 +161,9 @@ export class HyperswitchTransport {
     } catch (error) {
       throw toHyperswitchError(error, { ...context, status, requestId }, signal, written);
     } finally {
+      const durationMs = performance.now() - started;
+      count('HyperswitchCalls', { operation, status: statusClass(status) });
+      milliseconds('HyperswitchLatency', durationMs, { operation });
       this.options.log.info('Hyperswitch call', {
         operation,
         method,
@@ -166,7 +171,7 @@ export class HyperswitchTransport {
         status,
         requestId,
         retry: retries,
-        durationMs: Math.round(performance.now() - started),
+        durationMs: Math.round(durationMs),
       });
     }
   }

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { keyedHash, type DataKeys } from '../crypto';
 import { ValidationError } from '../errors';
 import { HttpError } from '../http/errors';
+import { count } from '../metrics';
 import type { Log } from '../log';
 import { requestFingerprint, type IdempotencyStore } from './idempotency';
 import type { JobQueue } from './queue';
@@ -114,6 +115,7 @@ export async function acceptCheckout(request: VaultRequest, deps: CheckoutDeps, 
   });
   await enqueue(record, message, deps, idempotencyKey ? { scope: 'checkout', key: idempotencyKey } : undefined);
   deps.log.info('Checkout accepted', { jobId, charge: Boolean(request.charge), brand: card.brand });
+  count('JobsAccepted', { route: 'checkout' });
   return accepted;
 }
 
@@ -150,5 +152,6 @@ export async function acceptCharge(
   const record = newJobRecord({ jobId, source: 'charges', charge: { amount: charge.amount, currency: charge.currency }, existingCustomer: true, savedPaymentMethodId: paymentMethodId });
   await enqueue(record, message, deps, idempotencyKey ? { scope: 'charges', key: idempotencyKey } : undefined);
   deps.log.info('Charge accepted', { jobId });
+  count('JobsAccepted', { route: 'charges' });
   return accepted;
 }

@@ -9,6 +9,7 @@ import { CardDecryptionError, decryptJson, type DataKeys } from '../crypto';
 import { S2SVaultError } from '../errors';
 import { HyperswitchConnectorError, HyperswitchDuplicateError, HyperswitchError, HyperswitchInvalidRequestError, HyperswitchNotFoundError } from '../hyperswitch';
 import { resolveAwaitingAction } from './action';
+import { count, milliseconds } from '../metrics';
 import { newJobRecord } from './record';
 import { JobFailure, RetryLaterError, SimulatedCrash, type HyperswitchCall, type PipelineDeps, type StepRun } from './run-context';
 import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type JobSteps, type SealedCard, type VaultJobMessage } from './schemas';
@@ -98,6 +99,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
       return { status: 'requires_action', duplicate: false, actionExpiresAt };
     }
     await store.finish(jobId, owner, outcome);
+    jobFinished(claim.job, outcome.status, outcome.status === 'failed' ? outcome.error.code : undefined, clock());
     log.info('Vault job finished', { jobId, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
     return { status: outcome.status, duplicate: false };
   } catch (error) {
@@ -105,6 +107,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
     const fault = jobFault(error);
     if (fault) {
       await store.finish(jobId, owner, { status: 'failed', error: fault });
+      jobFinished(claim.job, 'failed', fault.code, clock());
       log.warn('Vault job failed', { jobId, code: fault.code });
       return { status: 'failed', duplicate: false };
     }
@@ -112,6 +115,12 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
     if (error instanceof RetryLaterError) throw error;
     throw new RetryLaterError(`Job ${jobId} will be retried: ${error instanceof S2SVaultError ? error.code : 'unexpected error'}`, error);
   }
+}
+
+/** Jobs finished by status and error code, and how long each took from acceptance. */
+function jobFinished(job: JobRecord, status: 'succeeded' | 'failed', code: string | undefined, now: number): void {
+  count('JobsFinished', { status, code: code ?? 'none' });
+  milliseconds('JobLatency', now - Date.parse(job.created_at), { status });
 }
 
 function initialRecord(message: VaultJobMessage, card?: SealedCard): JobRecord {

@@ -9,6 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { isCardNumberValue, redactPans } from '../card';
+import { metrics } from '../metrics';
 
 export const SENSITIVE_KEYS = new Set(
   ['number', 'card_number', 'cvc', 'cvv', 'card_cvc', 'card_cvv', 'api_key', 'client_secret', 'authorization', 'x-client-secret', 'hmac_key', 'keys', 'password', 'secret'].map((k) => k.toLowerCase()),
@@ -51,6 +52,8 @@ export const logger: Log = { debug: at('debug'), info: at('info'), warn: at('war
 export function correlated<E, R>(handler: (event: E, context: Context) => Promise<R>, keys: (event: E, context: Context) => Record<string, unknown>) {
   return (event: E, context: Context): Promise<R> => {
     powertoolsLogger.addContext(context);
+    // Once per container: the first invocation is the cold one.
+    metrics.captureColdStartMetric(context.functionName);
     return withLogContext(keys(event, context), () => handler(event, context));
   };
 }

@@ -88,6 +88,8 @@ describe('the leak scan', () => {
     console.error(`leak scan read: ${JSON.stringify(report.counts)}`);
     expect(report.findings).toEqual([]);
     expect(report.counts.logs!.items).toBeGreaterThan(50);
+    // The metrics (EMF lines among the logs) are scanned too.
+    expect(sources.logs.filter((line) => line.includes('"_aws"')).length).toBeGreaterThan(10);
     expect(report.counts.job_records!.items).toBeGreaterThanOrEqual(14);
     expect(report.counts.http_answers!.items).toBeGreaterThan(20);
     expect(report.findings).toEqual([]);

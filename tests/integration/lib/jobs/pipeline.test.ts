@@ -26,6 +26,7 @@ import {
 import { eventually } from '../../../../local/stack-process';
 import { cardCreateRequest } from '../../../../lib/jobs/steps/payment-method';
 import { startJobsTable } from '../../../helpers/dynamo';
+import { capturedMetrics } from '../../../helpers/metrics';
 import { startHyperswitchStack, type HyperswitchStack } from '../../../helpers/hyperswitch';
 import { validCheckout } from '../../../fixtures/checkouts';
 
@@ -127,6 +128,14 @@ describe('runVaultJob', () => {
     });
     expect(record?.steps.payment_method.payment_method_id).toBeDefined();
     expect(record?.steps.payment).toMatchObject({ status: 'failed', payment_status: 'failed' });
+  });
+
+  it('counts the job finished by status and code, with its latency since it was accepted', async () => {
+    const declined = job({ card: { ...validCheckout().card, number: '4000000000000002' }, charge: { amount: 100, currency: 'EUR' } });
+    const emitted = await capturedMetrics(() => runVaultJob(declined, deps()));
+    expect(emitted.filter(({ name }) => name === 'JobsFinished')).toEqual([{ name: 'JobsFinished', value: 1, dimensions: expect.objectContaining({ status: 'failed', code: 'card_declined' }) }]);
+    expect(emitted.filter(({ name }) => name === 'JobLatency')).toEqual([expect.objectContaining({ dimensions: expect.objectContaining({ status: 'failed' }) })]);
+    expect(JSON.stringify(emitted)).not.toContain(declined.job_id);
   });
 
   it('does nothing for a job that already ended', async () => {

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { HttpError } from '../../../../lib/http/errors';
 import { errorResponses, jsonBody, validBody } from '../../../../lib/http/middleware';
 import { recordingLog } from '../../../helpers/log';
+import { capturedMetrics } from '../../../helpers/metrics';
 
 const event = (body: string | undefined, contentType = 'application/json') =>
   ({ headers: { 'content-type': contentType }, body, isBase64Encoded: false, requestContext: { requestId: 'req-42', http: { method: 'POST' } } }) as unknown as APIGatewayProxyEventV2;
@@ -34,6 +35,14 @@ describe('errorResponses', () => {
     expect(response.statusCode).toBe(503);
     expect(response.headers).toMatchObject({ 'Retry-After': '1' });
     expect(response.body).not.toContain('internal detail');
+  });
+
+  it('counts every refusal by route template and error code', async () => {
+    const routed = { ...event('{"amount":"1"}'), routeKey: 'POST /checkouts' } as APIGatewayProxyEventV2;
+    const emitted = await capturedMetrics(() => handlerThrowing(new Error('unreachable'))(routed, context));
+    expect(emitted).toEqual([{ name: 'ApiErrors', value: 1, dimensions: expect.objectContaining({ route: 'POST /checkouts', code: 'validation_failed' }) }]);
+    const failed = await capturedMetrics(() => handlerThrowing(new Error('boom'))({ ...event('{"amount":1}'), routeKey: 'GET /jobs/{job_id}' } as APIGatewayProxyEventV2, context));
+    expect(failed[0]!.dimensions).toMatchObject({ route: 'GET /jobs/{job_id}', code: 'internal_error' });
   });
 
   it.each([

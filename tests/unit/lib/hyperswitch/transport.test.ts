@@ -10,6 +10,7 @@ import {
   HyperswitchUnexpectedResponseError,
 } from '../../../../lib/hyperswitch';
 import { recordingLog } from '../../../helpers/log';
+import { capturedMetrics } from '../../../helpers/metrics';
 
 const credentials = { apiKey: 'snd_local_fake_key', profileId: 'pro_fake' };
 const responseSchema = z.object({ id: z.string() });
@@ -100,6 +101,18 @@ describe('HyperswitchTransport', () => {
     const { transport, calls } = harness([json(503, {}), json(503, {}), json(503, {})]);
     await expect(transport.send(get, credentials)).rejects.toBeInstanceOf(HyperswitchServerError);
     expect(calls).toHaveLength(3);
+  });
+
+  it('counts each call by operation and status class, with its latency, and each retry', async () => {
+    const { transport } = harness([json(500, { error: { code: 'HE_00' } }), json(200, { id: 'thing_1' })]);
+    const emitted = await capturedMetrics(() => transport.send(get, credentials));
+    expect(emitted.map(({ name, dimensions }) => [name, dimensions.operation, dimensions.status])).toEqual([
+      ['HyperswitchCalls', 'things.retrieve', '5xx'],
+      ['HyperswitchLatency', 'things.retrieve', undefined],
+      ['HyperswitchRetries', 'things.retrieve', undefined],
+      ['HyperswitchCalls', 'things.retrieve', '2xx'],
+      ['HyperswitchLatency', 'things.retrieve', undefined],
+    ]);
   });
 
   it('does not repeat a POST that may have been acted on', async () => {

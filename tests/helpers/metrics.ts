@@ -1,0 +1,36 @@
+/** The EMF metric lines in text (logs, stdout), each as {name, value, dimensions}. */
+export interface EmittedMetric {
+  name: string;
+  value: number;
+  dimensions: Record<string, string>;
+}
+
+export function metricsIn(lines: string[]): EmittedMetric[] {
+  return lines.flatMap((line) => {
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return [];
+    }
+    const emf = (record._aws as { CloudWatchMetrics?: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } | undefined)?.CloudWatchMetrics?.[0];
+    if (!emf) return [];
+    const dimensions = Object.fromEntries((emf.Dimensions[0] ?? []).map((name) => [name, String(record[name])]));
+    return emf.Metrics.map(({ Name }) => ({ name: Name, value: Number(record[Name]), dimensions }));
+  });
+}
+
+/** Captures what is written to stdout while `fn` runs (Powertools prints EMF there). */
+export async function capturedMetrics(fn: () => unknown): Promise<EmittedMetric[]> {
+  const written: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    await fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return metricsIn(written.join('').split('\n'));
+}

@@ -1,0 +1,33 @@
+import { count, milliseconds, statusClass } from '../../../lib/metrics';
+import { capturedMetrics } from '../../helpers/metrics';
+
+describe('metrics (EMF)', () => {
+  it('emits a count with its dimensions, the service and the stage', async () => {
+    const emitted = await capturedMetrics(() => count('JobsFinished', { status: 'failed', code: 'card_declined' }));
+    expect(emitted).toEqual([{ name: 'JobsFinished', value: 1, dimensions: { service: 's2s-vault', stage: 'local', status: 'failed', code: 'card_declined' } }]);
+  });
+
+  it('emits durations in whole milliseconds', async () => {
+    const emitted = await capturedMetrics(() => milliseconds('JobLatency', 1234.56, { status: 'succeeded' }));
+    expect(emitted).toEqual([expect.objectContaining({ name: 'JobLatency', value: 1235 })]);
+  });
+
+  it.each([
+    ['a job id', 'job_27bea4242424242424242ecb5133a55'],
+    ['a customer id', '12345_cus_0123456789abcdef0123456789abcdef'],
+    ['a digit run', 'order 1764022317671'],
+    ['anything over 64 characters', 'x'.repeat(65)],
+  ])('never lets %s become a dimension: it is recorded as other', async (_, value) => {
+    const emitted = await capturedMetrics(() => count('ApiErrors', { route: value, code: 'validation_failed' }));
+    expect(emitted[0]!.dimensions).toMatchObject({ route: 'other', code: 'validation_failed' });
+    expect(JSON.stringify(emitted)).not.toContain(value);
+  });
+
+  it('keeps route templates and operation names', async () => {
+    const emitted = await capturedMetrics(() => count('HyperswitchCalls', { operation: 'customers.listSavedPaymentMethods', status: statusClass(503) }));
+    expect(emitted[0]!.dimensions).toMatchObject({ operation: 'customers.listSavedPaymentMethods', status: '5xx' });
+    const route = await capturedMetrics(() => count('ApiErrors', { route: 'GET /payment-methods/{payment_method_id}/network-token-status', code: 'x' }));
+    expect(route[0]!.dimensions.route).toBe('GET /payment-methods/{payment_method_id}/network-token-status');
+    expect(statusClass(undefined)).toBe('none');
+  });
+});
