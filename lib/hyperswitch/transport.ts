@@ -162,7 +162,9 @@ export class HyperswitchTransport {
       throw toHyperswitchError(error, { ...context, status, requestId }, signal, written);
     } finally {
       const durationMs = performance.now() - started;
-      count('HyperswitchCalls', { operation, status: statusClass(status) });
+      // All calls by status class (the error-rate alarm's fixed dimensions), and per operation.
+      count('HyperswitchCalls', { status: statusClass(status) });
+      count('HyperswitchCallsByOperation', { operation, status: statusClass(status) });
       milliseconds('HyperswitchLatency', durationMs, { operation });
       this.options.log.info('Hyperswitch call', {
         operation,

@@ -117,9 +117,13 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
   }
 }
 
-/** Jobs finished by status and error code, and how long each took from acceptance. */
+/**
+ * Jobs finished by status (the failure-rate alarm's fixed dimensions), failures by error code, and
+ * how long each job took from acceptance.
+ */
 function jobFinished(job: JobRecord, status: 'succeeded' | 'failed', code: string | undefined, now: number): void {
-  count('JobsFinished', { status, code: code ?? 'none' });
+  count('JobsFinished', { status });
+  if (code) count('JobFailures', { code });
   milliseconds('JobLatency', now - Date.parse(job.created_at), { status });
 }
 

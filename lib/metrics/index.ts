@@ -18,8 +18,10 @@ export type MetricName =
   | 'JobsAccepted'
   | 'ApiErrors'
   | 'JobsFinished'
+  | 'JobFailures'
   | 'JobLatency'
   | 'HyperswitchCalls'
+  | 'HyperswitchCallsByOperation'
   | 'HyperswitchLatency'
   | 'HyperswitchRetries'
   | 'Redeliveries'
@@ -41,5 +43,8 @@ export const count = (name: MetricName, dimensions: Dimensions = {}): void => em
 
 export const milliseconds = (name: MetricName, value: number, dimensions: Dimensions = {}): void => emit(name, MetricUnit.Milliseconds, Math.max(0, Math.round(value)), dimensions);
 
-/** The class of an HTTP status for a dimension: `2xx`…`5xx`, or `none` when no answer came. */
-export const statusClass = (status: number | undefined): string => (status === undefined ? 'none' : `${Math.floor(status / 100)}xx`);
+/**
+ * The class of an HTTP status for a dimension: `2xx`…`5xx`, `429` apart (a rate limit is not a bad
+ * request), or `none` when no answer came (a timeout, a reset).
+ */
+export const statusClass = (status: number | undefined): string => (status === undefined ? 'none' : status === 429 ? '429' : `${Math.floor(status / 100)}xx`);

@@ -96,8 +96,19 @@ describe('monitoring', () => {
     }
   });
 
+  it('alarms on the job failure rate and the Hyperswitch error rate over our own EMF metrics', () => {
+    const byName = Object.fromEntries(alarms().map((alarm) => [alarm.name, alarm]));
+    const jobs = JSON.stringify(byName.JobFailureRateAlarm!.Metrics);
+    expect(jobs).toContain('"MetricName":"JobsFinished"');
+    expect(jobs).toContain('"Namespace":"s2s-vault"');
+    expect(jobs).toContain('{"Name":"status","Value":"failed"}');
+    const hyperswitch = JSON.stringify(byName.HyperswitchErrorRateAlarm!.Metrics);
+    for (const status of ['429', '5xx', 'none', '2xx', '4xx']) expect(hyperswitch).toContain(`{"Name":"status","Value":"${status}"}`);
+    expect(hyperswitch).toContain('"MetricName":"HyperswitchCalls"');
+  });
+
   it('alarms on the API 5xx rate by metric math', () => {
-    const [rate] = alarms().filter((alarm) => Array.isArray(alarm.Metrics));
+    const [rate] = alarms().filter((alarm) => alarm.name === 'HttpApi5xxRateAlarm');
     expect(JSON.stringify(rate!.Metrics)).toContain('"MetricName":"5xx"');
     expect(rate!.Metrics.find((metric: { ReturnData: boolean }) => metric.ReturnData).Expression).toContain('100 * errors / requests');
   });

@@ -29,5 +29,7 @@ describe('metrics (EMF)', () => {
     const route = await capturedMetrics(() => count('ApiErrors', { route: 'GET /payment-methods/{payment_method_id}/network-token-status', code: 'x' }));
     expect(route[0]!.dimensions.route).toBe('GET /payment-methods/{payment_method_id}/network-token-status');
     expect(statusClass(undefined)).toBe('none');
+    expect(statusClass(429)).toBe('429');
+    expect(statusClass(404)).toBe('4xx');
   });
 });

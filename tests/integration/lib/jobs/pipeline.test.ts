@@ -133,7 +133,8 @@ describe('runVaultJob', () => {
   it('counts the job finished by status and code, with its latency since it was accepted', async () => {
     const declined = job({ card: { ...validCheckout().card, number: '4000000000000002' }, charge: { amount: 100, currency: 'EUR' } });
     const emitted = await capturedMetrics(() => runVaultJob(declined, deps()));
-    expect(emitted.filter(({ name }) => name === 'JobsFinished')).toEqual([{ name: 'JobsFinished', value: 1, dimensions: expect.objectContaining({ status: 'failed', code: 'card_declined' }) }]);
+    expect(emitted.filter(({ name }) => name === 'JobsFinished')).toEqual([{ name: 'JobsFinished', value: 1, dimensions: { service: 's2s-vault', stage: 'local', status: 'failed' } }]);
+    expect(emitted.filter(({ name }) => name === 'JobFailures')).toEqual([{ name: 'JobFailures', value: 1, dimensions: expect.objectContaining({ code: 'card_declined' }) }]);
     expect(emitted.filter(({ name }) => name === 'JobLatency')).toEqual([expect.objectContaining({ dimensions: expect.objectContaining({ status: 'failed' }) })]);
     expect(JSON.stringify(emitted)).not.toContain(declined.job_id);
   });

@@ -107,10 +107,12 @@ describe('HyperswitchTransport', () => {
     const { transport } = harness([json(500, { error: { code: 'HE_00' } }), json(200, { id: 'thing_1' })]);
     const emitted = await capturedMetrics(() => transport.send(get, credentials));
     expect(emitted.map(({ name, dimensions }) => [name, dimensions.operation, dimensions.status])).toEqual([
-      ['HyperswitchCalls', 'things.retrieve', '5xx'],
+      ['HyperswitchCalls', undefined, '5xx'],
+      ['HyperswitchCallsByOperation', 'things.retrieve', '5xx'],
       ['HyperswitchLatency', 'things.retrieve', undefined],
       ['HyperswitchRetries', 'things.retrieve', undefined],
-      ['HyperswitchCalls', 'things.retrieve', '2xx'],
+      ['HyperswitchCalls', undefined, '2xx'],
+      ['HyperswitchCallsByOperation', 'things.retrieve', '2xx'],
       ['HyperswitchLatency', 'things.retrieve', undefined],
     ]);
   });
