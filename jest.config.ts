@@ -11,6 +11,7 @@ const config: Config = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   testTimeout: 20_000,
+  setupFiles: ['<rootDir>/tests/helpers/quiet-metrics.ts'],
 };
 
 export default config;
