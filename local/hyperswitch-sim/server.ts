@@ -9,7 +9,11 @@ import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
 import { ContractValidator, type Violation } from './contract';
 import { FaultInjector, scriptedFaultSchema, type FaultConfigInput, type FaultKind } from './faults';
+import { serveChallenge } from './challenge';
+import { touched, type JournalEntry, type SimObjects } from './journal';
 import { SimError, SimulatorStore, type PaymentSignals } from './store';
+
+export type { JournalEntry, SimObjects } from './journal';
 
 /** Clearly fake local values; override with HYPERSWITCH_SIM_* variables. */
 export const SIM_DEFAULTS = {
@@ -87,35 +91,6 @@ export interface ContractViolationRecord {
   direction: 'request' | 'response';
   route: string;
   violations: Violation[];
-}
-
-/**
- * One request to the simulated API, for the fault suite's evidence: what it touched (ids only, never a
- * card), the fault it drew, how it ended, and the object it created or changed if it acted.
- */
-export interface JournalEntry {
-  seq: number;
-  at: string;
-  route: string;
-  /** The `x-request-id` the answer carries (our client logs it with the job id). */
-  request_id: string;
-  customer_id?: string;
-  payment_method_id?: string;
-  reference?: string;
-  fault?: FaultKind;
-  /** The HTTP status sent, or how the request ended without one. */
-  outcome?: number | 'no_answer' | 'reset';
-  /** The id of what the request created or changed, when it acted. */
-  acted_on?: string;
-  /** When it acted, if later than `at` (a late commit). */
-  acted_at?: string;
-}
-
-/** Every object the simulator holds, as ids and masked facts: what the fault suite compares with the job store. */
-export interface SimObjects {
-  customers: Array<{ id: string; merchant_reference_id: string; created_at: string }>;
-  payment_methods: Array<{ id: string; customer_id: string; created: string; last4: string; exp_month: string; exp_year: string }>;
-  payments: Array<{ id: string; customer_id: string; merchant_reference_id: string | null; status: string; payment_method_id: string }>;
 }
 
 export interface Inspection {
@@ -330,42 +305,6 @@ export class HyperswitchSimulator {
     send(res, 200, result);
   }
 
-  /**
-   * The issuer's 3-D Secure page for a payment: Approve or Fail, usable by a person in a browser
-   * (plain forms, no script) and by tests over HTTP (`POST` with `outcome=approve|fail`). After
-   * the answer the shopper is sent to the payment's `return_url`, as an issuer's page would.
-   */
-  private async challenge(req: IncomingMessage, res: ServerResponse, paymentId: string): Promise<void> {
-    const payment = this.store.payments.get(paymentId)?.body;
-    const page = (status: number, body: string) => {
-      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
-      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>3-D Secure (simulator)</title></head><body>${body}</body></html>`);
-    };
-    if (!payment) return page(404, '<p>No such payment.</p>');
-    if (req.method === 'GET') {
-      if (payment.status !== 'requires_customer_action') return page(200, `<p>This payment is ${payment.status}.</p>`);
-      const amount = payment.amount as { order_amount: number; currency: string };
-      return page(
-        200,
-        `<h1>Confirm this payment</h1><p>${amount.order_amount} ${amount.currency} (minor units), simulated issuer.</p>` +
-          `<form method="post"><input type="hidden" name="outcome" value="approve"><button type="submit">Approve</button></form>` +
-          `<form method="post"><input type="hidden" name="outcome" value="fail"><button type="submit">Fail</button></form>`,
-      );
-    }
-    if (req.method !== 'POST') return page(405, '<p>Method not allowed.</p>');
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const outcome = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('outcome');
-    if (outcome !== 'approve' && outcome !== 'fail') return page(400, '<p>Choose approve or fail.</p>');
-    if (!this.store.completeChallenge(paymentId, outcome === 'approve')) return page(409, `<p>This payment is ${payment.status}.</p>`);
-    const returnUrl = typeof payment.return_url === 'string' ? payment.return_url : undefined;
-    if (returnUrl) {
-      res.writeHead(303, { Location: returnUrl });
-      return void res.end();
-    }
-    return page(200, `<p>Payment ${payment.status}. You can close this page.</p>`);
-  }
-
   private authenticate(header: string | undefined): KeyKind | undefined {
     const key = /^api-key=(.+)$/.exec(header?.trim() ?? '')?.[1];
     if (key === this.keys.vault) return 'vault';
@@ -427,7 +366,7 @@ export class HyperswitchSimulator {
 
   private async control(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     const challenge = /^\/__sim\/3ds\/([A-Za-z0-9_]+)$/.exec(pathname);
-    if (challenge) return this.challenge(req, res, challenge[1]!);
+    if (challenge) return serveChallenge(req, res, this.store, challenge[1]!);
     const route = `${req.method} ${pathname}`;
     switch (route) {
       case 'GET /__sim/health':
@@ -463,21 +402,6 @@ export class HyperswitchSimulator {
         return send(res, 404, { error: `unknown simulator route ${route}` });
     }
   }
-}
-
-/** The ids a request names, from its path parameters, query or body. */
-function touched(source: Record<string, unknown> | URLSearchParams, query?: URLSearchParams): Partial<JournalEntry> {
-  const read = (name: string) => {
-    const value = source instanceof URLSearchParams ? source.get(name) : source[name];
-    return typeof value === 'string' ? value : undefined;
-  };
-  const id = read('id');
-  const found: Partial<JournalEntry> = {
-    customer_id: read('customer_id') ?? query?.get('customer_id') ?? (id?.includes('_cus_') ? id : undefined),
-    payment_method_id: read('payment_method_id') ?? (id?.includes('_pm_') ? id : undefined),
-    reference: read('merchant_reference_id'),
-  };
-  return Object.fromEntries(Object.entries(found).filter(([, value]) => value !== undefined));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
