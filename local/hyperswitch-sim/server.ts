@@ -172,6 +172,13 @@ export class HyperswitchSimulator {
     return this.store.completeChallenge(paymentId, approved);
   }
 
+  /** The 3-D Secure challenges waiting for a shopper: where each is answered. */
+  pendingChallenges(): Array<{ payment_id: string; url: string }> {
+    return [...this.store.payments.values()]
+      .filter(({ body }) => body.status === 'requires_customer_action')
+      .map(({ body }) => ({ payment_id: body.id as string, url: (body.next_action as { redirect_to_url: string }).redirect_to_url }));
+  }
+
   objects(): SimObjects {
     return {
       customers: [...this.store.customers.values()].map(({ id, merchant_reference_id, created_at }) => ({ id, merchant_reference_id, created_at })),
@@ -377,6 +384,8 @@ export class HyperswitchSimulator {
         return send(res, 200, this.journal);
       case 'GET /__sim/objects':
         return send(res, 200, this.objects());
+      case 'GET /__sim/challenges':
+        return send(res, 200, this.pendingChallenges());
       case 'POST /__sim/reset':
         this.reset();
         return send(res, 200, { status: 'reset' });

@@ -96,20 +96,39 @@ function request(job: PlannedJob, i: number) {
 }
 
 /**
- * The shopper of every job that waits for 3-D Secure: answers the challenge (three in four approve)
- * and reads the job, which resolves it — under the same faults as everything else.
+ * The shoppers of the jobs that wait for 3-D Secure, from the first job on: every challenge the
+ * simulator holds is answered (three in four approve) within about a second, well inside the wait.
+ * Their jobs resolve when their held messages come back — under the same faults as everything else.
  */
-async function playShoppers(stack: StackProcess, waiting: JobRecord[], answered: Set<string>): Promise<void> {
-  await Promise.all(
-    waiting.map(async (job, n) => {
-      if (job.next_action && !answered.has(job.job_id)) {
-        const outcome = n % 4 === 3 ? 'fail' : 'approve';
-        const answer = await fetch(job.next_action.url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}`, redirect: 'manual' });
-        if (answer.status < 500) answered.add(job.job_id);
+function playShoppers(hyperswitch: string): { stop: () => Promise<void> } {
+  let running = true;
+  const answered = new Set<string>();
+  const loop = (async () => {
+    while (running) {
+      try {
+        const pending = (await (await fetch(`${hyperswitch}/__sim/challenges`)).json()) as Array<{ payment_id: string; url: string }>;
+        for (const { payment_id: paymentId, url } of pending.filter(({ payment_id: id }) => !answered.has(id))) {
+          const outcome = answered.size % 4 === 3 ? 'fail' : 'approve';
+          const answer = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}`, redirect: 'manual' });
+          if (answer.status < 500) answered.add(paymentId);
+        }
+      } catch {
+        // The simulator is going away (the suite ends) or is busy: try again next round.
       }
-      await stack.request(`/jobs/${job.job_id}`, { headers: { Authorization: `Bearer ${LOCAL_API_KEYS.server}` } });
-    }),
-  );
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** Reads the jobs that wait for the shopper: a read resolves a job whose payment has moved on. */
+async function readWaitingJobs(stack: StackProcess, waiting: JobRecord[]): Promise<void> {
+  await Promise.all(waiting.map((job) => stack.request(`/jobs/${job.job_id}`, { headers: { Authorization: `Bearer ${LOCAL_API_KEYS.server}` } })));
 }
 
 async function submit(stack: StackProcess, job: PlannedJob, i: number): Promise<string | undefined> {
@@ -147,6 +166,7 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
   const started = Date.now();
   // Jobs that wait for the shopper hold their messages back for the wait: keep it short here.
   const stack = await startStackProcess({ CHAOS_CRASH_PROBABILITY: '0.01', AUTHENTICATION_WINDOW_SECONDS: '20' });
+  let shoppers: { stop: () => Promise<void> } | undefined;
   try {
     await stack.faults({
       seed,
@@ -167,6 +187,7 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
         latency_spike: 0.03,
       },
     });
+    shoppers = playShoppers(stack.hyperswitch);
     const planned = plan(jobs);
     const accepted: Array<{ jobId: string; job: PlannedJob }> = [];
     let rejected = 0;
@@ -179,10 +200,9 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
 
     const wanted = new Set(submitted);
     let records: JobRecord[] = [];
-    const answered = new Set<string>();
     for (;;) {
       records = (await stack.jobs()).filter((job) => wanted.has(job.job_id));
-      await playShoppers(stack, records.filter((job) => job.status === 'requires_action'), answered);
+      await readWaitingJobs(stack, records.filter((job) => job.status === 'requires_action'));
       const ended = records.filter((job) => job.status === 'succeeded' || job.status === 'failed').length;
       if (ended === submitted.length && (await queueDepth(stack)) === 0) break;
       if (Date.now() - started > timeoutMs) break;
@@ -190,6 +210,8 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
     await stack.faults({});
+    await shoppers.stop();
+    shoppers = undefined;
 
     const [sim, objects, journal] = await Promise.all([stack.inspect(), stack.objects(), stack.journal()]);
     const logLines = stack.output().split('\n');
@@ -230,6 +252,7 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
       duration_ms: Date.now() - started,
     };
   } finally {
+    await shoppers?.stop();
     await stack.stop().catch(() => undefined);
   }
 }

@@ -223,6 +223,7 @@ describe('test-card scenarios', () => {
     const saved = await savedCard('4000002760003184');
     const { body: payment } = await pay(saved, { customer_present: 'present', return_url: 'http://localhost:5173/return' });
     expect(payment).toMatchObject({ status: 'requires_customer_action', next_action: { type: 'redirect_to_url', redirect_to_url: `${sim.url}/__sim/3ds/${payment.id}` } });
+    expect(await (await fetch(`${sim.url}/__sim/challenges`)).json()).toEqual([{ payment_id: payment.id, url: payment.next_action.redirect_to_url }]);
     const page = await (await fetch(payment.next_action.redirect_to_url)).text();
     expect(page).toContain('Approve');
     expect(page).toContain('Fail');
