@@ -31,9 +31,10 @@ const NOT_FOUND = () => new HttpError(404, 'job_not_found', 'No such job');
 
 /**
  * `GET /jobs/{job_id}`: with a server key, any job; with a job's client secret (`X-Client-Secret`),
- * that job only. A job in `requires_action` is looked up in Hyperswitch first (force-synced): after
- * the shopper's 3-D Secure it answers `succeeded` or `failed`, after the wait `authentication_expired`. The secret is checked before the store is read, so the answer never says whether
- * a job the caller may not see exists.
+ * that job only. The secret is checked before the store is read, so the answer never says whether
+ * a job the caller may not see exists. A job in `requires_action` is looked up in Hyperswitch first
+ * (force-synced): after the shopper's 3-D Secure it answers `succeeded` or `failed`, after the wait
+ * `authentication_expired`.
  */
 export const handler = correlated(
   middy<APIGatewayProxyEventV2>()

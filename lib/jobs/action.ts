@@ -10,7 +10,7 @@ import type { PaymentsApi } from '../hyperswitch';
 import type { Log } from '../log';
 import type { JobError, JobRecord, PaymentStep } from './schemas';
 import { chargeFailure } from './steps/charge';
-import { CHARGED, redirectOf } from './steps/payment';
+import { settledOutcome } from './steps/payment';
 import { verificationFailure } from './steps/verification';
 import type { JobStore } from './store';
 
@@ -35,23 +35,13 @@ export async function resolveAwaitingAction(job: JobRecord, deps: ActionDeps): P
   const step = job.steps[stepName] as PaymentStep;
   if (!step.payment_id) return job;
   const payment = await deps.payments.getPayment(step.payment_id, { forceSync: true });
-  const now = (deps.clock ?? Date.now)();
-  let value: PaymentStep;
-  let outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError };
-  if (redirectOf(payment) || payment.status === 'requires_customer_action') {
-    if (job.action_expires_at && now < Date.parse(job.action_expires_at)) return job;
-    value = { ...step, status: 'failed', payment_status: payment.status };
-    outcome = { status: 'failed', error: EXPIRED };
-  } else if (CHARGED.has(payment.status)) {
-    // A payment this job vaulted the card for was the customer-initiated setup: the card is ready for MITs.
-    const vaulted = job.steps.payment_method.status === 'succeeded' ? job.steps.payment_method.payment_method_id : undefined;
-    if (vaulted) await deps.store.markSetUpForOffSession(vaulted);
-    value = { ...step, status: 'succeeded', payment_status: payment.status };
-    outcome = { status: 'succeeded' };
-  } else {
-    value = { ...step, status: 'failed', payment_status: payment.status };
-    outcome = { status: 'failed', error: stepName === 'verification' ? verificationFailure(payment) : chargeFailure(payment) };
-  }
+  const waiting = payment.status === 'requires_customer_action';
+  if (waiting && job.action_expires_at && (deps.clock ?? Date.now)() < Date.parse(job.action_expires_at)) return job;
+  const outcome = waiting ? { status: 'failed' as const, error: EXPIRED } : settledOutcome(payment, stepName === 'verification' ? verificationFailure : chargeFailure);
+  // A payment this job vaulted the card for was the customer-initiated setup: the card is ready for MITs.
+  const vaulted = job.steps.payment_method.status === 'succeeded' ? job.steps.payment_method.payment_method_id : undefined;
+  if (outcome.status === 'succeeded' && vaulted) await deps.store.markSetUpForOffSession(vaulted);
+  const value: PaymentStep = { ...step, status: outcome.status, payment_status: payment.status };
   if (await deps.store.resolveAction(job.job_id, stepName, value, outcome)) {
     deps.log.info('Vault job resolved after the shopper', { jobId: job.job_id, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
   }

@@ -243,8 +243,7 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async paymentMethodHolder(paymentMethodId: string): Promise<string | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: holdKey(paymentMethodId) }, ConsistentRead: true }));
-    return Item?.holder_job_id as string | undefined;
+    return (await this.holdRecord(paymentMethodId))?.holder_job_id as string | undefined;
   }
 
   async markSetUpForOffSession(paymentMethodId: string): Promise<void> {
@@ -259,8 +258,13 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async isSetUpForOffSession(paymentMethodId: string): Promise<boolean> {
+    return typeof (await this.holdRecord(paymentMethodId))?.off_session_ready_at === 'string';
+  }
+
+  /** A payment method's uniqueness record: the job that holds it, and whether it is set up for MITs. */
+  private async holdRecord(paymentMethodId: string): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: holdKey(paymentMethodId) }, ConsistentRead: true }));
-    return typeof Item?.off_session_ready_at === 'string';
+    return Item;
   }
 
   async amendFailedJob<K extends 'payment_method' | 'payment' | 'verification'>(jobId: string, step: K, value: NonNullable<JobSteps[K]>): Promise<void> {

@@ -51,9 +51,14 @@ export async function paymentStep(run: StepRun, stepName: 'payment' | 'verificat
     await run.checkpoint(stepName, { ...run.steps[stepName], status: 'requires_action', payment_id: payment.id, payment_status: payment.status });
     return { status: 'requires_action', next_action: redirect };
   }
-  const charged = CHARGED.has(payment.status);
+  const outcome = settledOutcome(payment, plan.failure);
   // Before the checkpoint: a run that stops in between finds the payment again and marks again.
-  if (charged && plan.setsUpOffSession) await store.markSetUpForOffSession(plan.request.payment_method_id);
-  await run.checkpoint(stepName, { status: charged ? 'succeeded' : 'failed', payment_id: payment.id, payment_status: payment.status });
-  return charged ? { status: 'succeeded' } : { status: 'failed', error: plan.failure(payment) };
+  if (outcome.status === 'succeeded' && plan.setsUpOffSession) await store.markSetUpForOffSession(plan.request.payment_method_id);
+  await run.checkpoint(stepName, { status: outcome.status, payment_id: payment.id, payment_status: payment.status });
+  return outcome;
+}
+
+/** What a payment that no longer waits for the shopper means for its job: done, or failed and why. */
+export function settledOutcome(payment: Payment, failure: (payment: Payment) => JobError): { status: 'succeeded' } | { status: 'failed'; error: JobError } {
+  return CHARGED.has(payment.status) ? { status: 'succeeded' } : { status: 'failed', error: failure(payment) };
 }

@@ -14,7 +14,7 @@ import { paymentStep, type StepOutcome } from './payment';
  * card is set up for later merchant-initiated charges.
  */
 export async function verificationStep(run: StepRun, customerId: string, paymentMethodId: string, cardToken: CardToken): Promise<StepOutcome> {
-  const outcome = await paymentStep(run, 'verification', {
+  return paymentStep(run, 'verification', {
     reference: verificationReference(run.jobId),
     request: {
       amount_details: { order_amount: 0, currency: run.deps.verificationCurrency },
@@ -27,7 +27,6 @@ export async function verificationStep(run: StepRun, customerId: string, payment
     setsUpOffSession: true,
     failure: verificationFailure,
   });
-  return outcome;
 }
 
 /** A refused verification: `card_verification_failed`, the decline class in the message, a message for the shopper. */
