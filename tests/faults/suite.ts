@@ -12,6 +12,7 @@ import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
 import { startStackProcess, type StackProcess } from '../../local/stack-process';
 import { scan } from '../leaks/scanner';
+import { answerChallenge } from '../helpers/challenge';
 import { countHarm, evidence, type HarmCounters } from './harm';
 
 export interface FaultSuiteOptions {
@@ -109,7 +110,7 @@ function playShoppers(hyperswitch: string): { stop: () => Promise<void> } {
         const pending = (await (await fetch(`${hyperswitch}/__sim/challenges`)).json()) as Array<{ payment_id: string; url: string }>;
         for (const { payment_id: paymentId, url } of pending.filter(({ payment_id: id }) => !answered.has(id))) {
           const outcome = answered.size % 4 === 3 ? 'fail' : 'approve';
-          const answer = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}`, redirect: 'manual' });
+          const answer = await answerChallenge(url, outcome);
           if (answer.status < 500) answered.add(paymentId);
         }
       } catch {

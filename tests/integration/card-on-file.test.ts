@@ -10,6 +10,7 @@ import { paymentReference } from '../../lib/jobs';
 import { LOCAL_API_KEYS } from '../../local/stack';
 import { eventually, startStackProcess, type StackProcess } from '../../local/stack-process';
 import { validCheckout } from '../fixtures/checkouts';
+import { answerChallenge } from '../helpers/challenge';
 
 jest.setTimeout(120_000);
 
@@ -123,8 +124,6 @@ async function accepted(path: string, body: unknown, headers = publishable) {
   return answer.body as { job_id: string; client_secret: string };
 }
 const asShopper = (job: { job_id: string; client_secret: string }) => stack.request(`/jobs/${job.job_id}`, { headers: { 'X-Client-Secret': job.client_secret } });
-const challenge = (url: string, outcome: 'approve' | 'fail') =>
-  fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}`, redirect: 'manual' });
 const awaitingShopper = async (job: { job_id: string; client_secret: string }) =>
   (await eventually(() => asShopper(job), (answer) => answer.body?.status === 'requires_action', 30_000)).body;
 
@@ -134,7 +133,7 @@ describe('3-D Secure: requires_action, the shopper, and back', () => {
     const waiting = await awaitingShopper(job);
     expect(waiting).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url', url: expect.stringContaining('/__sim/3ds/') }, steps: { payment: { status: 'requires_action' } } });
     expect(await signals(waiting.steps.payment.payment_id)).toMatchObject({ customer_present: 'present', authentication_type: 'three_ds', setup_future_usage: 'off_session' });
-    const back = await challenge(waiting.next_action.url, 'approve');
+    const back = await answerChallenge(waiting.next_action.url, 'approve');
     expect(back.headers.get('location')).toBe('http://localhost:5173/return');
     const done = (await asShopper(job)).body;
     expect(done).toMatchObject({ status: 'succeeded', next_action: null, steps: { payment: { status: 'succeeded', payment_id: waiting.steps.payment.payment_id } } });
@@ -148,14 +147,14 @@ describe('3-D Secure: requires_action, the shopper, and back', () => {
     const job = await accepted('/checkouts', { ...validCheckout(), card: { ...validCheckout().card, number: '4000002500003155' }, verify: true });
     const waiting = await awaitingShopper(job);
     expect(waiting.steps.verification.status).toBe('requires_action');
-    await challenge(waiting.next_action.url, 'fail');
+    await answerChallenge(waiting.next_action.url, 'fail');
     expect((await asShopper(job)).body).toMatchObject({ status: 'failed', verified: false, error: { code: 'card_verification_failed', message: expect.stringContaining('[authentication_failed]') } });
   });
 
   it('4000002500003155: after an approved setup, merchant-initiated charges need no 3-D Secure', async () => {
     const job = await accepted('/checkouts', { ...validCheckout(), card: { ...validCheckout().card, number: '4000002500003155' }, verify: true });
     const waiting = await awaitingShopper(job);
-    await challenge(waiting.next_action.url, 'approve');
+    await answerChallenge(waiting.next_action.url, 'approve');
     const verified = (await asShopper(job)).body;
     expect(verified).toMatchObject({ status: 'succeeded', verified: true });
     expect(await charge(verified)).toMatchObject({ status: 'succeeded' });
@@ -165,7 +164,7 @@ describe('3-D Secure: requires_action, the shopper, and back', () => {
     const saved = await checkout({}, { number: '4000002760003184' });
     const job = await accepted('/charges', { customer_id: saved.steps.customer.customer_id, payment_method_id: saved.steps.payment_method.payment_method_id, amount: 700, currency: 'EUR', customer_present: true }, server);
     const waiting = await awaitingShopper(job);
-    await challenge(waiting.next_action.url, 'approve');
+    await answerChallenge(waiting.next_action.url, 'approve');
     expect((await asShopper(job)).body).toMatchObject({ status: 'succeeded' });
   });
 

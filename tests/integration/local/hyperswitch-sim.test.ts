@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator } from '../../../local/hyperswitch-sim/server';
+import { answerChallenge } from '../../helpers/challenge';
 
 let sim: HyperswitchSimulator;
 beforeAll(async () => {
@@ -216,8 +217,6 @@ describe('test-card scenarios', () => {
       auth: PAYMENT,
       body: { amount_details: { order_amount: 1000, currency: 'USD' }, customer_id: saved.customerId, payment_method_type: 'card', payment_method_id: saved.methodId, payment_method_data: { card_token: { card_holder_name: 'Jane Doe' } }, ...extra },
     });
-  const answerChallenge = (url: string, outcome: string) =>
-    fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}`, redirect: 'manual' });
 
   it('asks for 3-D Secure on every payment of 4000002760003184, through a challenge page with Approve and Fail', async () => {
     const saved = await savedCard('4000002760003184');
