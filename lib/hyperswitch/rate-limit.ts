@@ -17,11 +17,12 @@ export class RateLimiter {
     this.updatedAt = clock();
   }
 
-  /** Resolves when a request may start; callers are served in order. */
-  acquire(): Promise<void> {
+  /** Resolves when a request may start, with how long it waited in ms (queued and throttled); callers are served in order. */
+  acquire(): Promise<number> {
+    const requested = this.clock();
     const turn = this.queue.then(() => this.take());
     this.queue = turn.catch(() => undefined);
-    return turn;
+    return turn.then(() => this.clock() - requested);
   }
 
   private async take(): Promise<void> {

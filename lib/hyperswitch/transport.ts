@@ -113,7 +113,9 @@ export class HyperswitchTransport {
   }
 
   private async attempt<T>(request: HyperswitchRequest<T>, body: unknown, credentials: Credentials, retries: number): Promise<T> {
-    await this.options.rateLimiter?.acquire();
+    const waitedMs = (await this.options.rateLimiter?.acquire()) ?? 0;
+    // Only real waits: a metric line per call would cost log bytes and say nothing.
+    if (waitedMs >= 1) milliseconds('RateLimiterWait', waitedMs);
     const { operation, method, path } = request;
     const url = new URL(path, credentials.baseUrl ?? this.options.baseUrl);
     for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);

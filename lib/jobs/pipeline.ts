@@ -160,19 +160,34 @@ class JobRun implements StepRun {
   }
 
   async execute(): Promise<StepOutcome> {
-    const customerId = await customerStep(this);
-    const { paymentMethodId, cardToken } = this.card
-      ? { paymentMethodId: await paymentMethodStep(this, customerId, this.card), cardToken: { card_holder_name: this.card.holder_name, card_cvc: this.card.cvc } }
-      : await savedPaymentMethodStep(this, customerId);
+    const customerId = await this.timed('customer', () => customerStep(this));
+    const card = this.card;
+    const { paymentMethodId, cardToken } = card
+      ? { paymentMethodId: await this.timed('payment_method', () => paymentMethodStep(this, customerId, card)), cardToken: { card_holder_name: card.holder_name, card_cvc: card.cvc } }
+      : await this.timed('payment_method', () => savedPaymentMethodStep(this, customerId));
     if ('card' in this.message && this.message.verify && this.steps.verification?.status !== 'succeeded') {
-      const verified = await verificationStep(this, customerId, paymentMethodId, cardToken);
+      const verified = await this.timed('verification', () => verificationStep(this, customerId, paymentMethodId, cardToken));
       if (verified.status !== 'succeeded') return verified;
     }
     if (!this.message.charge || this.steps.payment.status === 'succeeded') return { status: 'succeeded' };
-    return chargeStep(this, customerId, paymentMethodId, cardToken);
+    return this.timed('payment', () => chargeStep(this, customerId, paymentMethodId, cardToken));
+  }
+
+  private callsMade = 0;
+
+  /** A step's duration, when it ran (a step the record shows done, skipped without a call, is not one). */
+  private async timed<T>(step: keyof JobSteps, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const callsBefore = this.callsMade;
+    try {
+      return await run();
+    } finally {
+      if (this.callsMade > callsBefore) milliseconds('StepDuration', performance.now() - started, { step });
+    }
   }
 
   readonly call: HyperswitchCall = async (operation, fn) => {
+    this.callsMade++;
     await this.deps.store.renew(this.jobId, this.owner, this.now() + this.deps.leaseMs);
     this.deps.crashPoint?.(`before ${operation}`);
     const result = await fn();

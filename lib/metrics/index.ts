@@ -20,10 +20,12 @@ export type MetricName =
   | 'JobsFinished'
   | 'JobFailures'
   | 'JobLatency'
+  | 'StepDuration'
   | 'HyperswitchCalls'
   | 'HyperswitchCallsByOperation'
   | 'HyperswitchLatency'
   | 'HyperswitchRetries'
+  | 'RateLimiterWait'
   | 'Redeliveries'
   | 'DeadLetters'
   | 'PlainCardDrops';

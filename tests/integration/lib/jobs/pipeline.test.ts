@@ -139,6 +139,18 @@ describe('runVaultJob', () => {
     expect(JSON.stringify(emitted)).not.toContain(declined.job_id);
   });
 
+  it('times each step that ran, and not a step the record shows done', async () => {
+    const message = job({ charge: { amount: 100, currency: 'USD' } });
+    const start = Date.now();
+    const stepsTimed = async (run: () => Promise<unknown>) => (await capturedMetrics(() => run().catch(() => undefined))).filter(({ name }) => name === 'StepDuration').map(({ dimensions }) => dimensions.step);
+    const crashAfterCustomer = (point: string) => {
+      if (point === 'after checkpoint customer') throw new SimulatedCrash(point);
+    };
+    expect(await stepsTimed(() => runVaultJob(message, deps({ crashPoint: crashAfterCustomer, clock: () => start })))).toEqual(['customer']);
+    expect(await stepsTimed(() => runVaultJob(message, deps({ clock: () => start + 5_001 })))).toEqual(['payment_method', 'payment']);
+    expect((await store.get(message.job_id))?.status).toBe('succeeded');
+  });
+
   it('does nothing for a job that already ended', async () => {
     const message = job({ charge: { amount: 100, currency: 'USD' } });
     await runVaultJob(message, deps());

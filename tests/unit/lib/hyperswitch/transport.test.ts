@@ -8,6 +8,7 @@ import {
   HyperswitchTimeoutError,
   HyperswitchTransport,
   HyperswitchUnexpectedResponseError,
+  RateLimiter,
 } from '../../../../lib/hyperswitch';
 import { recordingLog } from '../../../helpers/log';
 import { capturedMetrics } from '../../../helpers/metrics';
@@ -18,7 +19,7 @@ const requestSchema = z.strictObject({ card_number: z.string().regex(/^\d{12,19}
 
 type Answer = Response | Error | ((init: RequestInit) => Promise<Response>);
 
-function harness(answers: Answer[], options: { timeoutMs?: number } = {}) {
+function harness(answers: Answer[], options: { timeoutMs?: number; rateLimiter?: RateLimiter } = {}) {
   const calls: Array<{ url: string; init: RequestInit }> = [];
   const sleeps: number[] = [];
   const log = recordingLog();
@@ -32,6 +33,7 @@ function harness(answers: Answer[], options: { timeoutMs?: number } = {}) {
   const transport = new HyperswitchTransport({
     baseUrl: 'https://hyperswitch.test',
     timeoutMs: options.timeoutMs ?? 1000,
+    rateLimiter: options.rateLimiter,
     log,
     fetch,
     sleep: async (ms) => {
@@ -115,6 +117,17 @@ describe('HyperswitchTransport', () => {
       ['HyperswitchCallsByOperation', 'things.retrieve', '2xx'],
       ['HyperswitchLatency', 'things.retrieve', undefined],
     ]);
+  });
+
+  it('records how long a call waited for the rate limiter, and nothing for a call that did not wait', async () => {
+    let now = 0;
+    const rateLimiter = new RateLimiter(1, () => now, async (ms) => {
+      now += ms;
+    });
+    const { transport } = harness([json(200, { id: 'a' }), json(200, { id: 'b' })], { rateLimiter });
+    const waits = async () => (await capturedMetrics(() => transport.send(get, credentials))).filter(({ name }) => name === 'RateLimiterWait');
+    expect(await waits()).toEqual([]);
+    expect(await waits()).toEqual([{ name: 'RateLimiterWait', value: 1000, dimensions: { service: 's2s-vault', stage: 'local' } }]);
   });
 
   it('does not repeat a POST that may have been acted on', async () => {
