@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json]`: the performance figures, each against a baseline measured in the same
+ * `npm run bench [-- --json] [--only bundles,cold_starts,…]`: the performance figures, each against a baseline measured in the same
  * run, printed as a table (and with --json, one JSON array on the last line). Localhost only.
  */
 import { execFile } from 'node:child_process';
@@ -23,6 +23,8 @@ import { eventually, startStackProcess } from '../local/stack-process';
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, '.bench');
 const FUNCTIONS = ['checkout', 'charges', 'job-status', 'payment-methods', 'vault-worker', 'dead-letter'];
+/** The functions whose cost with tracing on is measured: the API's hot path and the worker. */
+const TRACED = ['checkout', 'vault-worker'];
 
 export interface Figure {
   name: string;
@@ -45,18 +47,36 @@ function record(figure: Omit<Figure, 'ratio'> & { ratio?: number }) {
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 const median = (values: number[]) => percentile(values, 50);
 
-/** Every function bundled as serverless.yml bundles it (SDK from the runtime), and with the SDK inside. */
+/** A function's bundle as serverless.yml builds it; `tracing` is the stage's switch (a build-time define). */
+async function bundle(fn: string, outfile: string, { sdk = 'runtime', tracing = false }: { sdk?: 'runtime' | 'bundled'; tracing?: boolean } = {}): Promise<number> {
+  await build({
+    entryPoints: [join(ROOT, `functions/${fn}.ts`)],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    logLevel: 'silent',
+    external: sdk === 'runtime' ? ['@aws-sdk/*'] : [],
+    define: { 'process.env.S2S_TRACING': JSON.stringify(String(tracing)) },
+  });
+  return round(statSync(outfile).size / 1024, 1);
+}
+
+/** Every function bundled as serverless.yml bundles it (SDK from the runtime), and with the SDK inside; the worker with tracing compiled in. */
 async function bundles(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   for (const fn of FUNCTIONS) {
-    const sizes: Record<string, number> = {};
-    for (const sdk of ['runtime', 'bundled'] as const) {
-      const outfile = join(OUT, `${fn}.${sdk}.cjs`);
-      await build({ entryPoints: [join(ROOT, `functions/${fn}.ts`)], outfile, bundle: true, minify: true, platform: 'node', target: 'node24', format: 'cjs', logLevel: 'silent', external: sdk === 'runtime' ? ['@aws-sdk/*'] : [] });
-      sizes[sdk] = round(statSync(outfile).size / 1024, 1);
-    }
+    const ours = await bundle(fn, join(OUT, `${fn}.runtime.cjs`));
+    const baseline = await bundle(fn, join(OUT, `${fn}.bundled.cjs`), { sdk: 'bundled' });
     const target = fn === 'checkout' ? 400 : Infinity;
-    record({ name: `bundle_kb_${fn}`, ours: sizes.runtime!, baseline: sizes.bundled!, target: fn === 'checkout' ? '≤ 400 KB' : 'report', met: sizes.runtime! <= target, unit: 'KB', detail: 'ours: SDK from the runtime; baseline: SDK bundled' });
+    record({ name: `bundle_kb_${fn}`, ours, baseline, target: fn === 'checkout' ? '≤ 400 KB' : 'report', met: ours <= target, unit: 'KB', detail: 'ours: SDK from the runtime; baseline: SDK bundled' });
+  }
+  for (const fn of TRACED) {
+    const ours = await bundle(fn, join(OUT, `${fn}.traced.cjs`), { tracing: true });
+    const baseline = round(statSync(join(OUT, `${fn}.runtime.cjs`)).size / 1024, 1);
+    record({ name: `bundle_kb_${fn}_traced`, ours, baseline, target: 'report (decides the tracing default)', met: true, unit: 'KB', detail: `tracing compiled in vs out: +${round(ours - baseline, 1)} KB` });
   }
 }
 
@@ -77,19 +97,35 @@ const FAKE_ENV = {
 async function coldStarts(): Promise<void> {
   const empty = join(OUT, 'empty.cjs');
   writeFileSync(empty, 'module.exports = {};\n');
-  const run = async (file: string) => {
+  const run = async (file: string, env: Record<string, string> = {}) => {
     const started = performance.now();
-    await promisify(execFile)(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { cwd: ROOT, env: { ...process.env, ...FAKE_ENV } });
+    await promisify(execFile)(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { cwd: ROOT, env: { ...process.env, ...FAKE_ENV, ...env } });
     return performance.now() - started;
+  };
+  const medianOf10 = async (file: string, env?: Record<string, string>) => {
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) times.push(await run(file, env));
+    return round(median(times), 1);
   };
   const baseline: number[] = [];
   for (let i = 0; i < 10; i++) baseline.push(await run(empty));
+  const base = round(median(baseline), 1);
   for (const fn of FUNCTIONS) {
-    const times: number[] = [];
-    for (let i = 0; i < 10; i++) times.push(await run(join(OUT, `${fn}.runtime.cjs`)));
-    const ours = round(median(times), 1);
-    const base = round(median(baseline), 1);
+    const ours = await medianOf10(join(OUT, `${fn}.runtime.cjs`));
     record({ name: `cold_start_${fn}`, ours, baseline: base, target: fn === 'checkout' ? 'init overhead ≤ 150 ms' : 'report', met: fn !== 'checkout' || ours - base <= 150, unit: 'ms', detail: `init overhead ${round(ours - base, 1)} ms (median of 10)` });
+  }
+  // Tracing on, as in Lambda (the tracer enables itself where AWS_EXECUTION_ENV is set), against the
+  // same function without it, interleaved (20 pairs) so that drift in the machine hits both alike.
+  for (const fn of TRACED) {
+    const traced: number[] = [];
+    const plain: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      plain.push(await run(join(OUT, `${fn}.runtime.cjs`)));
+      traced.push(await run(join(OUT, `${fn}.traced.cjs`), { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' }));
+    }
+    const ours = round(median(traced), 1);
+    const without = round(median(plain), 1);
+    record({ name: `cold_start_${fn}_traced`, ours, baseline: without, target: 'report (decides the tracing default)', met: true, unit: 'ms', detail: `tracing costs ${round(ours - without, 1)} ms (median of 20 interleaved pairs); init overhead traced ${round(ours - base, 1)} ms` });
   }
 }
 
@@ -304,18 +340,20 @@ async function rateLimitDiscipline(jobs: number): Promise<void> {
 
 async function main(args: string[]): Promise<void> {
   const started = performance.now();
-  console.error('bundles…');
-  await bundles();
-  console.error('cold starts…');
-  await coldStarts();
-  console.error('checkout overhead and secret fetches…');
-  await checkoutOverhead();
-  for (const concurrency of [1, 4, 16]) {
-    console.error(`worker throughput at concurrency ${concurrency}…`);
-    await workerThroughput(concurrency, 500);
+  // `--only bundles,cold_starts`: some sections (cold starts need the bundles).
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
+  const sections: Array<[string, () => Promise<void>]> = [
+    ['bundles', bundles],
+    ['cold_starts', coldStarts],
+    ['checkout', checkoutOverhead],
+    ...[1, 4, 16].map((concurrency): [string, () => Promise<void>] => [`worker_c${concurrency}`, () => workerThroughput(concurrency, 500)]),
+    ['rate_limit', () => rateLimitDiscipline(400)],
+  ];
+  for (const [name, run] of sections) {
+    if (only && !only.includes(name)) continue;
+    console.error(`${name}…`);
+    await run();
   }
-  console.error('rate-limit discipline…');
-  await rateLimitDiscipline(400);
   console.log(`${'figure'.padEnd(30)} ${'ours'.padStart(10)} ${'baseline'.padStart(10)} ${'ratio'.padStart(8)}  unit / target / detail`);
   for (const f of figures) {
     console.log(`${f.name.padEnd(30)} ${String(f.ours).padStart(10)} ${String(f.baseline).padStart(10)} ${String(f.ratio).padStart(8)}  ${f.unit}; ${f.target}: ${f.met ? 'met' : 'NOT met'}${f.detail ? ` — ${f.detail}` : ''}`);

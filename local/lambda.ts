@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { build } from 'esbuild';
-import type { FunctionConfig } from './serverless-config';
+import type { FunctionConfig, ServerlessConfig } from './serverless-config';
 
 const ROOT = join(__dirname, '..');
 
@@ -25,7 +25,8 @@ export interface LocalFunction {
   invoke(event: unknown): Promise<unknown>;
 }
 
-export async function loadFunction(fn: FunctionConfig, service: string, stage: string): Promise<LocalFunction> {
+export async function loadFunction(fn: FunctionConfig, config: Pick<ServerlessConfig, 'service' | 'define'>, stage: string): Promise<LocalFunction> {
+  const { service } = config;
   const [file, exportName] = fn.handler.split('.') as [string, string];
   const outfile = join(ROOT, '.esbuild/local', `${fn.name}.cjs`);
   await build({
@@ -39,6 +40,7 @@ export async function loadFunction(fn: FunctionConfig, service: string, stage: s
     logLevel: 'silent',
     // As in serverless.yml: the AWS SDK is the runtime's (here: node_modules), not bundled.
     external: ['@aws-sdk/*'],
+    define: config.define,
   });
   // Lambda runs one invocation at a time per container and starts more containers for concurrent ones:
   // each container here is a fresh load of the bundle, with its own module state (caches, clients).

@@ -59,6 +59,7 @@ const configSchema = z.object({
       })
       .optional(),
   }),
+  custom: z.object({ esbuild: z.object({ define: z.record(z.string(), z.string()).default({}) }) }),
   functions: z.record(z.string(), functionSchema),
   resources: z.object({ Resources: z.record(z.string(), z.object({ Type: z.string(), Properties: z.record(z.string(), z.unknown()) })) }),
 });
@@ -72,6 +73,8 @@ export interface ServerlessConfig {
   service: string;
   cors?: CorsConfig;
   environment: Record<string, string>;
+  /** esbuild's build-time constants for this stage (e.g. whether the tracer is compiled in). */
+  define: Record<string, string>;
   functions: FunctionConfig[];
   queues: QueueConfig[];
   tableName: string;
@@ -94,6 +97,7 @@ export async function loadServerlessConfig(stage: string, env: NodeJS.ProcessEnv
     service: config.service,
     cors: config.provider.httpApi?.cors,
     environment: config.provider.environment,
+    define: config.custom.esbuild.define,
     functions: Object.entries(config.functions).map(([name, fn]) => ({ ...fn, name, timeoutSeconds: fn.timeout ?? config.provider.timeout })),
     queues,
     tableName: z.string().parse(table?.Properties.TableName),

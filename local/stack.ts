@@ -192,7 +192,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const routes = [];
     const sqsClient = new SQSClient({ region: REGION, endpoint: sqsUrl });
     for (const fn of config.functions) {
-      const local = await loadFunction(fn, config.service, STAGE);
+      const local = await loadFunction(fn, config, STAGE);
       for (const event of fn.events) {
         if ('httpApi' in event) routes.push({ method: event.httpApi.method.toUpperCase(), path: event.httpApi.path, fn: local });
         else {

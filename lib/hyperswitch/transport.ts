@@ -3,6 +3,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import type * as z from 'zod';
 import type { Log } from '../log';
 import { count, milliseconds, statusClass } from '../metrics';
+import { traceHyperswitchCall } from '../tracing';
 import {
   HyperswitchConnectionError,
   HyperswitchError,
@@ -116,6 +117,10 @@ export class HyperswitchTransport {
     const waitedMs = (await this.options.rateLimiter?.acquire()) ?? 0;
     // Only real waits: a metric line per call would cost log bytes and say nothing.
     if (waitedMs >= 1) milliseconds('RateLimiterWait', waitedMs);
+    return traceHyperswitchCall(request.operation, (answered) => this.exchange(request, body, credentials, retries, answered));
+  }
+
+  private async exchange<T>(request: HyperswitchRequest<T>, body: unknown, credentials: Credentials, retries: number, answered: (status: number | undefined) => void): Promise<T> {
     const { operation, method, path } = request;
     const url = new URL(path, credentials.baseUrl ?? this.options.baseUrl);
     for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.set(key, value);
@@ -163,6 +168,7 @@ export class HyperswitchTransport {
     } catch (error) {
       throw toHyperswitchError(error, { ...context, status, requestId }, signal, written);
     } finally {
+      answered(status);
       const durationMs = performance.now() - started;
       // All calls by status class (the error-rate alarm's fixed dimensions), and per operation.
       count('HyperswitchCalls', { status: statusClass(status) });

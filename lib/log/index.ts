@@ -10,6 +10,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { isCardNumberValue, redactPans } from '../card';
 import { metrics } from '../metrics';
+import { traceInvocation } from '../tracing';
 
 export const SENSITIVE_KEYS = new Set(
   ['number', 'card_number', 'cvc', 'cvv', 'card_cvc', 'card_cvv', 'api_key', 'client_secret', 'authorization', 'x-client-secret', 'hmac_key', 'keys', 'password', 'secret'].map((k) => k.toLowerCase()),
@@ -54,6 +55,6 @@ export function correlated<E, R>(handler: (event: E, context: Context) => Promis
     powertoolsLogger.addContext(context);
     // Once per container: the first invocation is the cold one.
     metrics.captureColdStartMetric(context.functionName);
-    return withLogContext(keys(event, context), () => handler(event, context));
+    return withLogContext(keys(event, context), () => traceInvocation(context.functionName, () => handler(event, context)));
   };
 }

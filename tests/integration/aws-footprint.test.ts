@@ -15,14 +15,21 @@ interface Resource {
   Properties: Record<string, any>;
 }
 let resources: Record<string, Resource>;
+/** The same stack for a stage that turns tracing on. */
+let traced: Record<string, Resource>;
 
-beforeAll(async () => {
-  await promisify(execFile)(process.execPath, [join(root, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', 'footprint', '--package', '.serverless-footprint'], {
+async function packaged(directory: string, ...options: string[]): Promise<Record<string, Resource>> {
+  await promisify(execFile)(process.execPath, [join(root, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', 'footprint', '--package', directory, ...options], {
     cwd: root,
     timeout: 150_000,
     env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
   });
-  resources = JSON.parse(readFileSync(join(root, '.serverless-footprint/cloudformation-template-update-stack.json'), 'utf8')).Resources;
+  return JSON.parse(readFileSync(join(root, directory, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+}
+
+beforeAll(async () => {
+  resources = await packaged('.serverless-footprint');
+  traced = await packaged('.serverless-footprint-traced', '--param=tracing=true');
 });
 
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
@@ -72,6 +79,25 @@ describe('IAM', () => {
   it('gives every function a role of its own', () => {
     for (const [name, fn] of ofType('AWS::Lambda::Function')) {
       expect(JSON.stringify(fn.Properties.Role)).toContain(name.replace('LambdaFunction', 'IamRoleLambdaExecution'));
+    }
+  });
+});
+
+describe('tracing', () => {
+  const xrayStatements = (stack: Record<string, Resource>, role: string) => statements(stack[role]!).filter((s) => asList(s.Action).some((action: string) => action.startsWith('xray:')));
+
+  it('is off by default: no active tracing, no X-Ray permission', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.TracingConfig).toBeUndefined();
+    for (const [role] of ofType('AWS::IAM::Role')) expect(xrayStatements(resources, role)).toEqual([]);
+  });
+
+  it('a stage with tracing: true traces every function and lets each role write traces, and only that', () => {
+    const functions = Object.entries(traced).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(5);
+    for (const [name, fn] of functions) {
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      // X-Ray's write actions take no resource but '*'.
+      expect(xrayStatements(traced, name.replace('LambdaFunction', 'IamRoleLambdaExecution'))).toEqual([{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }]);
     }
   });
 });
