@@ -3,7 +3,9 @@
  * integration tests, the fault suite and the benchmarks. Everything the stack prints is kept.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -33,6 +35,8 @@ export interface StackProcess {
   banner: string;
   queueUrl: string;
   tableName: string;
+  /** The variables that point the operations scripts (`npm run job`, `redrive`, `publish-job`) at this stack. */
+  stageEnv: Record<string, string>;
   /** The AWS_* variables that point an AWS SDK (or `serverless invoke local`) at this stack. */
   awsEnv: Record<string, string>;
   sqs: SQSClient;
@@ -66,11 +70,13 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
     LOCAL_SECRETS_MANAGER_PORT: await freePort(),
     HYPERSWITCH_SIM_PORT: await freePort(),
   };
+  const logDirectory = mkdtempSync(join(tmpdir(), 's2s-vault-stack-'));
+  const stageEnv = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOCAL_LOG_FILE: join(logDirectory, 'stack.log') };
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts'], {
     cwd: ROOT,
     env: {
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !OWN_SETTINGS.test(name))),
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      ...stageEnv,
       // Short budgets so that retries come back in seconds: lease 3 s > one call (3 × 800 ms + backoff).
       LOCAL_VISIBILITY_TIMEOUT_SECONDS: '4',
       LOCAL_JOB_LEASE_SECONDS: '3',
@@ -138,6 +144,7 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
     },
     queueUrl,
     tableName,
+    stageEnv,
     sqs,
     output: () => output.slice(bannerEnd),
     async request(path, init) {
@@ -169,6 +176,7 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
       dynamo.destroy();
       child.kill('SIGTERM');
       const code = await exited;
+      rmSync(logDirectory, { recursive: true, force: true });
       if (code !== 0) throw new Error(`The local stack stopped with ${code}:\n${output.slice(-2000)}`);
     },
   };

@@ -46,6 +46,8 @@ export interface LocalStackOptions {
   jobLeaseSeconds: number;
   /** Overrides of the worker's event source mapping (benchmarks): pollers at once, records per batch. */
   workerMapping?: { maximumConcurrency?: number; batchSize?: number };
+  /** Functions whose queue consumers do not run, as when their event source mapping is disabled in AWS. */
+  disabledConsumers?: string[];
   /** A real Hyperswitch instead of the simulator. */
   hyperswitch?: { baseUrl: string; vault: { apiKey: string; profileId: string }; payment: { apiKey: string; profileId: string } };
   log: (line: Record<string, unknown>) => void;
@@ -69,6 +71,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: LocalStackOptions['l
     },
     apiKeys: { server: env.S2S_VAULT_SERVER_KEY ?? LOCAL_API_KEYS.server, publishable: env.S2S_VAULT_PUBLISHABLE_KEY ?? LOCAL_API_KEYS.publishable },
     visibilityTimeoutSeconds: port('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 15),
+    disabledConsumers: env.LOCAL_DISABLED_CONSUMERS?.split(',').filter(Boolean),
     jobLeaseSeconds: port('LOCAL_JOB_LEASE_SECONDS', 12),
     hyperswitch: real
       ? {
@@ -195,6 +198,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const local = await loadFunction(fn, config, STAGE);
       for (const event of fn.events) {
         if ('httpApi' in event) routes.push({ method: event.httpApi.method.toUpperCase(), path: event.httpApi.path, fn: local });
+        else if (options.disabledConsumers?.includes(fn.name)) log({ message: 'queue consumer disabled', function: fn.name });
         else {
           const source = event.sqs.arn['Fn::GetAtt'][0];
           const poller = new SqsPoller({

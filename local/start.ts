@@ -1,8 +1,11 @@
 /** `npm start`: the local stack, with what runs where and a request to try. Ctrl-C stops it. */
+import { localLogFile, teeOutputTo } from './log-file';
 import { runUntilSignalled } from './process';
 import { optionsFromEnv, startLocalStack } from './stack';
 
 runUntilSignalled('local stack', async () => {
+  const logFile = localLogFile(process.env);
+  teeOutputTo(logFile);
   const log = (line: Record<string, unknown>) => console.log(JSON.stringify({ component: 'local-stack', ...line }));
   const options = optionsFromEnv(process.env, log);
   const stack = await startLocalStack(options);
@@ -16,6 +19,7 @@ s2s-vault local stack is up
   SQS (fauxqs)        ${urls.sqs}   queues: ${Object.keys(stack.queueUrls).join(', ')}
   DynamoDB (dynalite) ${urls.dynamoDb}   table: ${stack.tableName}
   Secrets Manager     ${urls.secretsManager}   (fake local secrets)
+  Logs                ${logFile}   (a job's record and lines: npm run job -- <job_id> --stage local)
   API keys (fake)     server ${server} · publishable ${publishable}
 
 Try it:

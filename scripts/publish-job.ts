@@ -12,13 +12,10 @@ import { dataKeysSchema } from '../lib/crypto';
 import { S2SVaultError, ValidationError } from '../lib/errors';
 import { DEFAULT_MAX_CHARGE_AMOUNT, publishVaultJob, SqsJobQueue } from '../lib/jobs';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
+import { localAwsEnv } from './stage-env';
 
 const LOCAL_DEFAULTS = {
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'local-fake-access-key',
-  AWS_SECRET_ACCESS_KEY: 'local-fake-secret-key',
-  AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${process.env.LOCAL_SQS_PORT ?? 9324}`,
-  AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${process.env.LOCAL_SECRETS_MANAGER_PORT ?? 4584}`,
+  ...localAwsEnv(process.env),
   VAULT_JOBS_QUEUE_URL: `http://127.0.0.1:${process.env.LOCAL_SQS_PORT ?? 9324}/000000000000/s2s-vault-local-vault-jobs`,
   CARD_KEYS_SECRET_ID: 's2s-vault/local/card-encryption-keys',
   DEFAULT_CARD_ISSUING_COUNTRY: 'US',
