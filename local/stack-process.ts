@@ -30,6 +30,8 @@ async function freePort(): Promise<number> {
 
 export interface StackProcess {
   api: string;
+  /** The checkout page, on its own origin (allowed by the local CORS configuration). */
+  web: string;
   hyperswitch: string;
   /** What the stack printed at start-up (its banner, with a copy-paste example using a test card). */
   banner: string;
@@ -69,6 +71,7 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
     LOCAL_DYNAMODB_PORT: await freePort(),
     LOCAL_SECRETS_MANAGER_PORT: await freePort(),
     HYPERSWITCH_SIM_PORT: await freePort(),
+    WEB_PORT: await freePort(),
   };
   const logDirectory = mkdtempSync(join(tmpdir(), 's2s-vault-stack-'));
   const stageEnv = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOCAL_LOG_FILE: join(logDirectory, 'stack.log') };
@@ -132,6 +135,7 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
 
   return {
     api,
+    web: `http://localhost:${ports.WEB_PORT}`,
     hyperswitch,
     banner,
     awsEnv: {

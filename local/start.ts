@@ -1,4 +1,5 @@
 /** `npm start`: the local stack, with what runs where and a request to try. Ctrl-C stops it. */
+import { startCheckoutPage } from './checkout-page';
 import { localLogFile, teeOutputTo } from './log-file';
 import { runUntilSignalled } from './process';
 import { optionsFromEnv, startLocalStack } from './stack';
@@ -12,8 +13,13 @@ runUntilSignalled('local stack', async () => {
   const { urls } = stack;
   const simulated = stack.simulator ? 'simulator' : 'real Hyperswitch';
   const { server, publishable } = options.apiKeys;
+  const page = await startCheckoutPage({ port: Number(process.env.WEB_PORT ?? 5173), apiBase: urls.api, publishableKey: publishable }).catch(async (error: unknown) => {
+    await stack.stop();
+    throw error;
+  });
   console.log(`
 s2s-vault local stack is up
+  Checkout page       ${page.url}   (a card form over the API: save or pay with a test card)
   HTTP API            ${urls.api}   (OpenAPI: ${urls.api}/openapi.json)
   Hyperswitch         ${urls.hyperswitch}   (${simulated}${stack.simulator ? `; inspect: ${urls.hyperswitch}/__sim/inspect` : ''})
   SQS (fauxqs)        ${urls.sqs}   queues: ${Object.keys(stack.queueUrls).join(', ')}
@@ -31,5 +37,11 @@ Try it:
   }'
   curl -s ${urls.api}/jobs/<job_id> -H 'X-Client-Secret: <client_secret>'
 `);
-  return stack;
+  return {
+    async stop() {
+      page.server.closeAllConnections();
+      await new Promise<void>((resolve) => page.server.close(() => resolve()));
+      await stack.stop();
+    },
+  };
 });

@@ -74,6 +74,23 @@ export function checkCardNumber(digits: string, rules: CardRules = DEFAULT_CARD_
   return { valid: true, brand, ...(network ? { network } : {}), cvcLengths: [type.code.size] };
 }
 
+/**
+ * What a card form shows while a number is typed: the brand once the digits so far can only be one
+ * network's, where that network groups its digits (positions of the spaces) and how long it can be.
+ */
+export interface CardNumberHint {
+  brand?: CardBrand;
+  gaps: readonly number[];
+  maxLength: number;
+  cvcLength: number;
+}
+
+export function cardNumberHint(digits: string): CardNumberHint {
+  const type = cardValidator.number(digits).card;
+  if (!type) return { gaps: [4, 8, 12], maxLength: 19, cvcLength: 3 };
+  return { brand: BRANDS[type.type as CreditCardTypeCardBrandId].brand, gaps: type.gaps, maxLength: Math.max(...type.lengths), cvcLength: type.code.size };
+}
+
 /** Hyperswitch's `CardNetwork` name of a card number, when Hyperswitch names its network. */
 export function hyperswitchCardNetwork(digits: string): CardNetwork | undefined {
   const check = checkCardNumber(digits);

@@ -8,8 +8,11 @@ import type { SimulatorStore } from './store';
  */
 export async function serveChallenge(req: IncomingMessage, res: ServerResponse, store: SimulatorStore, paymentId: string): Promise<void> {
   const payment = store.payments.get(paymentId)?.body;
+  const returnUrl = typeof payment?.return_url === 'string' ? payment.return_url : undefined;
+  // Browsers apply form-action to the redirect that follows the answer too: the return URL's origin must be allowed.
+  const returnOrigin = returnUrl ? ` ${new URL(returnUrl).origin}` : '';
   const page = (status: number, body: string) => {
-    res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" });
+    res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'${returnOrigin}` });
     res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>3-D Secure (simulator)</title></head><body>${body}</body></html>`);
   };
   if (!payment) return page(404, '<p>No such payment.</p>');
@@ -29,7 +32,6 @@ export async function serveChallenge(req: IncomingMessage, res: ServerResponse, 
   const outcome = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('outcome');
   if (outcome !== 'approve' && outcome !== 'fail') return page(400, '<p>Choose approve or fail.</p>');
   if (!store.completeChallenge(paymentId, outcome === 'approve')) return page(409, `<p>This payment is ${payment.status}.</p>`);
-  const returnUrl = typeof payment.return_url === 'string' ? payment.return_url : undefined;
   if (returnUrl) {
     res.writeHead(303, { Location: returnUrl });
     return void res.end();

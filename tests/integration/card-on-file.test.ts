@@ -129,12 +129,12 @@ const awaitingShopper = async (job: { job_id: string; client_secret: string }) =
 
 describe('3-D Secure: requires_action, the shopper, and back', () => {
   it('a checkout with 3-D Secure required waits for the shopper, who approves: the job succeeds and the card is set up', async () => {
-    const job = await accepted('/checkouts', { ...validCheckout(), charge: { amount: 500, currency: 'USD', three_ds: 'required', return_url: 'http://localhost:5173/return' } });
+    const job = await accepted('/checkouts', { ...validCheckout(), charge: { amount: 500, currency: 'USD', three_ds: 'required', return_url: `${stack.web}/return` } });
     const waiting = await awaitingShopper(job);
     expect(waiting).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url', url: expect.stringContaining('/__sim/3ds/') }, steps: { payment: { status: 'requires_action' } } });
     expect(await signals(waiting.steps.payment.payment_id)).toMatchObject({ customer_present: 'present', authentication_type: 'three_ds', setup_future_usage: 'off_session' });
     const back = await answerChallenge(waiting.next_action.url, 'approve');
-    expect(back.headers.get('location')).toBe('http://localhost:5173/return');
+    expect(back.headers.get('location')).toBe(`${stack.web}/return`);
     const done = (await asShopper(job)).body;
     expect(done).toMatchObject({ status: 'succeeded', next_action: null, steps: { payment: { status: 'succeeded', payment_id: waiting.steps.payment.payment_id } } });
     await stack.settled();

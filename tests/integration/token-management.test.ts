@@ -195,9 +195,9 @@ describe('CORS', () => {
   it('answers preflights for configured origins only', async () => {
     const preflight = (origin: string) =>
       fetch(`${stack.api}/checkouts`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST' } });
-    const allowed = await preflight('http://localhost:5173');
+    const allowed = await preflight(stack.web);
     expect(allowed.status).toBe(204);
-    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(stack.web);
     expect(allowed.headers.get('access-control-allow-headers')).toContain('Authorization');
     const other = await preflight('https://evil.example');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
