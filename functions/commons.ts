@@ -5,8 +5,9 @@
 import * as z from 'zod';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { merchantKeysSchema, type MerchantKeys } from '../lib/auth';
-import { readConfig } from '../lib/config';
+import { eventsEnv, readConfig } from '../lib/config';
 import { dataKeysSchema, type DataKeys } from '../lib/crypto';
+import { EventPublisher, EventStore, SqsDeliveryQueue } from '../lib/events';
 import { DynamoDbIdempotencyStore, DynamoDbJobStore, SqsJobQueue } from '../lib/jobs';
 import { logger } from '../lib/log';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
@@ -41,4 +42,10 @@ export function jobIntake(config: { JOBS_TABLE_NAME: string; VAULT_JOBS_QUEUE_UR
     dataKeys,
     log: logger,
   };
+}
+
+/** Where a function that sees jobs or saved cards change publishes the merchant events. */
+export function eventPublisher(): EventPublisher {
+  const config = readConfig(eventsEnv);
+  return new EventPublisher(new EventStore(config.JOBS_TABLE_NAME, dynamoDbClient()), new SqsDeliveryQueue(config.WEBHOOK_DELIVERIES_QUEUE_URL, sqsClient()), logger);
 }

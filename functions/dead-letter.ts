@@ -8,11 +8,13 @@ import { DynamoDbJobStore, JOB_ID_PATTERN, newJobRecord, reconcileFailedJob } fr
 import { correlated, logger } from '../lib/log';
 import { count } from '../lib/metrics';
 import { SecretsManagerSource } from '../lib/secrets';
+import { eventPublisher } from './commons';
 
 const config = readConfig(deadLetterEnv);
 const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
 const { vault, payments } = createHyperswitchClients(config, new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS }), logger);
 const processor = new BatchProcessor(EventType.SQS);
+const events = eventPublisher();
 
 const RETRIES_EXHAUSTED = { code: 'retries_exhausted', message: 'The job could not be completed after repeated attempts', retryable: false };
 
@@ -41,7 +43,10 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   await store.failUnlessFinished(jobId, RETRIES_EXHAUSTED, () => newJobRecord({ jobId, source: 'queue' }));
   logger.warn('Vault job dead-lettered', { jobId, messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
   const job = await store.get(jobId);
-  if (job) await reconcileFailedJob(job, { store, vault, payments, log: logger });
+  if (!job) return;
+  await reconcileFailedJob(job, { store, vault, payments, log: logger });
+  // After the reconciliation: a card or payment it found is part of what the events say.
+  await events.publishJob((await store.get(jobId)) ?? job);
 }
 
 export const handler = correlated(

@@ -8,18 +8,19 @@ import { HttpError } from '../lib/http/errors';
 import { authorized, errorResponses, type AuthorizedEvent } from '../lib/http/middleware';
 import { clientSecretMatches, DynamoDbJobStore, JOB_ID_PATTERN, jobIdOfClientSecret, jobView, resolveAwaitingAction, type JobRecord } from '../lib/jobs';
 import { correlated, logger } from '../lib/log';
-import { cardKeysReader, merchantKeysReader, requestKeys, secrets } from './commons';
+import { cardKeysReader, eventPublisher, merchantKeysReader, requestKeys, secrets } from './commons';
 
 const config = readConfig(jobsEnv.extend(paymentsApiEnv.shape));
 const cardKeys = cardKeysReader();
 const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
 const payments = createPaymentsClient(config, secrets, logger);
+const events = eventPublisher();
 
 /** A job waiting for the shopper is resolved on read if its payment moved on; if Hyperswitch cannot say, it is shown as it is. */
 async function current(job: JobRecord): Promise<JobRecord> {
   if (job.status !== 'requires_action') return job;
   try {
-    return await resolveAwaitingAction(job, { store, payments, log: logger });
+    return await resolveAwaitingAction(job, { store, payments, log: logger, jobChanged: events.publishJob });
   } catch (error) {
     logger.warn('Could not resolve a job waiting for the shopper', { jobId: job.job_id, error: error instanceof Error ? error.name : 'unknown' });
     return job;

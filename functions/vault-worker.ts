@@ -11,6 +11,7 @@ import { S2SVaultError } from '../lib/errors';
 import { correlated, logger, withLogContext } from '../lib/log';
 import { count } from '../lib/metrics';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
+import { eventPublisher } from './commons';
 
 const config = readConfig(workerEnv);
 const secrets = new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS });
@@ -18,6 +19,7 @@ const keys = typedSecret(secrets, config.CARD_KEYS_SECRET_ID, dataKeysSchema);
 const { vault, payments } = createHyperswitchClients(config, secrets, logger);
 const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
 const crashProbability = config.CHAOS_CRASH_PROBABILITY;
+const events = eventPublisher();
 const deps = {
   store,
   vault,
@@ -30,6 +32,7 @@ const deps = {
   offSessionRequiresSetup: config.OFF_SESSION_REQUIRES_SETUP,
   verificationCurrency: config.VERIFICATION_CURRENCY,
   actionWindowMs: config.AUTHENTICATION_WINDOW_SECONDS * 1000,
+  jobChanged: events.publishJob,
   ...(crashProbability > 0
     ? {
         crashPoint: (point: string) => {
@@ -73,6 +76,8 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   if (jobId) {
     await store.failUnlessFinished(jobId, error, () => newJobRecord({ jobId, source: 'queue' }));
     logger.warn('Rejected a vault-job message', { messageId: record.messageId, jobId, code: error.code });
+    const job = await store.get(jobId);
+    if (job) await events.publishJob(job);
     return;
   }
   if (plainCard) {

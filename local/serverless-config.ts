@@ -64,6 +64,14 @@ const configSchema = z.object({
   resources: z.object({ Resources: z.record(z.string(), z.object({ Type: z.string(), Properties: z.record(z.string(), z.unknown()) })) }),
 });
 
+const keySchema = z.array(z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) }));
+const tableResource = z.object({
+  TableName: z.string(),
+  AttributeDefinitions: z.array(z.object({ AttributeName: z.string(), AttributeType: z.enum(['S', 'N', 'B']) })),
+  KeySchema: keySchema,
+  GlobalSecondaryIndexes: z.array(z.object({ IndexName: z.string(), KeySchema: keySchema, Projection: z.object({ ProjectionType: z.enum(['ALL', 'KEYS_ONLY', 'INCLUDE']) }) })).optional(),
+});
+
 export type FunctionConfig = z.infer<typeof functionSchema> & { name: string; timeoutSeconds: number };
 export type QueueConfig = z.infer<typeof queueResource>['Properties'] & { logicalId: string };
 
@@ -78,6 +86,8 @@ export interface ServerlessConfig {
   functions: FunctionConfig[];
   queues: QueueConfig[];
   tableName: string;
+  /** The table's keys and indexes, as the local DynamoDB creates it. */
+  table: z.infer<typeof tableResource>;
 }
 
 export async function loadServerlessConfig(stage: string, env: NodeJS.ProcessEnv): Promise<ServerlessConfig> {
@@ -92,7 +102,7 @@ export async function loadServerlessConfig(stage: string, env: NodeJS.ProcessEnv
   const queues = Object.entries(resources)
     .filter(([, resource]) => resource.Type === 'AWS::SQS::Queue')
     .map(([logicalId, resource]) => ({ logicalId, ...queueResource.parse(resource).Properties }));
-  const table = Object.values(resources).find((resource) => resource.Type === 'AWS::DynamoDB::Table');
+  const table = tableResource.parse(Object.values(resources).find((resource) => resource.Type === 'AWS::DynamoDB::Table')?.Properties);
   return {
     service: config.service,
     cors: config.provider.httpApi?.cors,
@@ -100,6 +110,7 @@ export async function loadServerlessConfig(stage: string, env: NodeJS.ProcessEnv
     define: config.custom.esbuild.define,
     functions: Object.entries(config.functions).map(([name, fn]) => ({ ...fn, name, timeoutSeconds: fn.timeout ?? config.provider.timeout })),
     queues,
-    tableName: z.string().parse(table?.Properties.TableName),
+    tableName: table.TableName,
+    table,
   };
 }

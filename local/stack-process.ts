@@ -88,6 +88,8 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
       // late commits (its default is 2 s after the request; the fault suite uses 1.5 s), within the 4 s visibility.
       HYPERSWITCH_SETTLE_MS: '2000',
       HYPERSWITCH_MAX_RETRY_AFTER_MS: '0',
+      // Not the default (npm run events:listen, which a developer may have running): nothing listens here.
+      S2S_VAULT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/`,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { hashApiKey } from '../lib/auth';
 import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator } from './hyperswitch-sim/server';
+import type { WebhookFaults } from './hyperswitch-sim/webhooks';
 import { createHttpApi, listen } from './http-api';
 import { loadFunction } from './lambda';
 import { LocalSecretsManager } from './secrets-manager';
@@ -33,6 +34,18 @@ export const LOCAL_CARD_KEYS = {
   hmac_key: Buffer.from('s2s-vault-local-fake-hmac-key-01').toString('base64'),
 };
 
+/**
+ * The merchant webhook endpoint and its signing secret (clearly fake): `npm run events:listen` by
+ * default; override with S2S_VAULT_WEBHOOK_URL / S2S_VAULT_WEBHOOK_SECRET.
+ */
+export const LOCAL_WEBHOOK = {
+  url: 'http://127.0.0.1:8787/',
+  secret: `whsec_${Buffer.from('s2s-vault-local-fake-webhook-01').toString('base64')}`,
+};
+
+/** Clearly fake: the payment_response_hash_key the simulator signs its webhooks with; override with HYPERSWITCH_WEBHOOK_HASH_KEY. */
+export const LOCAL_HYPERSWITCH_WEBHOOK_HASH_KEY = 'local-fake-hyperswitch-webhook-hash-key-0001';
+
 export interface LocalStackOptions {
   httpPort: number;
   sqsPort: number;
@@ -48,6 +61,12 @@ export interface LocalStackOptions {
   workerMapping?: { maximumConcurrency?: number; batchSize?: number };
   /** Functions whose queue consumers do not run, as when their event source mapping is disabled in AWS. */
   disabledConsumers?: string[];
+  /** The hash key Hyperswitch signs its webhooks with (the simulator's and our secret's). */
+  hyperswitchWebhookHashKey: string;
+  /** Faults in the simulator's webhooks: duplicated, delayed, badly signed, lost. */
+  hyperswitchWebhookFaults?: WebhookFaults;
+  /** Where merchant events go, signed with which secret. */
+  webhook: { url: string; secret: string };
   /** A real Hyperswitch instead of the simulator. */
   hyperswitch?: { baseUrl: string; vault: { apiKey: string; profileId: string }; payment: { apiKey: string; profileId: string } };
   log: (line: Record<string, unknown>) => void;
@@ -72,6 +91,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: LocalStackOptions['l
     apiKeys: { server: env.S2S_VAULT_SERVER_KEY ?? LOCAL_API_KEYS.server, publishable: env.S2S_VAULT_PUBLISHABLE_KEY ?? LOCAL_API_KEYS.publishable },
     visibilityTimeoutSeconds: port('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 15),
     disabledConsumers: env.LOCAL_DISABLED_CONSUMERS?.split(',').filter(Boolean),
+    webhook: { url: env.S2S_VAULT_WEBHOOK_URL ?? LOCAL_WEBHOOK.url, secret: env.S2S_VAULT_WEBHOOK_SECRET ?? LOCAL_WEBHOOK.secret },
+    hyperswitchWebhookHashKey: env.HYPERSWITCH_WEBHOOK_HASH_KEY ?? LOCAL_HYPERSWITCH_WEBHOOK_HASH_KEY,
+    hyperswitchWebhookFaults: env.HYPERSWITCH_SIM_WEBHOOK_FAULTS ? (JSON.parse(env.HYPERSWITCH_SIM_WEBHOOK_FAULTS) as WebhookFaults) : undefined,
     jobLeaseSeconds: port('LOCAL_JOB_LEASE_SECONDS', 12),
     hyperswitch: real
       ? {
@@ -129,7 +151,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let simulator: HyperswitchSimulator | undefined;
     let hyperswitchUrl = options.hyperswitch?.baseUrl;
     if (!hyperswitchUrl) {
-      simulator = await startSimulator({ port: options.simulatorPort });
+      // The simulator sends Hyperswitch's webhooks to our API, signed with the hash key our secret holds.
+      simulator = await startSimulator({
+        port: options.simulatorPort,
+        webhooks: { url: `http://127.0.0.1:${options.httpPort}/webhooks/hyperswitch`, hashKey: options.hyperswitchWebhookHashKey, faults: options.hyperswitchWebhookFaults },
+      });
       stoppers.push(() => simulator!.close());
       hyperswitchUrl = simulator.url;
     }
@@ -165,8 +191,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       new CreateTableCommand({
         TableName: config.tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'job_id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'job_id', KeyType: 'HASH' }],
+        AttributeDefinitions: config.table.AttributeDefinitions,
+        KeySchema: config.table.KeySchema,
+        GlobalSecondaryIndexes: config.table.GlobalSecondaryIndexes,
       }),
     );
     // dynalite does not implement TTL; AWS expires records, locally they stay until the stack stops.
@@ -187,6 +214,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     secretsManager.put(env.HYPERSWITCH_VAULT_SECRET_ID!, JSON.stringify({ api_key: vault.apiKey, profile_id: vault.profileId, base_url: hyperswitchUrl }));
     secretsManager.put(env.HYPERSWITCH_PAYMENT_SECRET_ID!, JSON.stringify({ api_key: payment.apiKey, profile_id: payment.profileId, base_url: hyperswitchUrl }));
+    secretsManager.put(env.MERCHANT_WEBHOOK_SECRET_ID!, JSON.stringify({ secrets: [options.webhook.secret] }));
+    secretsManager.put(env.HYPERSWITCH_WEBHOOK_SECRET_ID!, JSON.stringify({ hash_keys: [options.hyperswitchWebhookHashKey] }));
+    // One endpoint for every event type, unless the shell configures endpoints itself.
+    process.env.WEBHOOK_ENDPOINTS ??= JSON.stringify([{ url: options.webhook.url }]);
     // serverless.yml's values, unless the shell sets a variable itself (e.g. HYPERSWITCH_TIMEOUT_MS=2000 npm start).
     for (const [name, value] of Object.entries(env)) process.env[name] ??= value;
     // As Lambda sets it: Powertools counts a cold start only for on-demand initialization.

@@ -27,6 +27,8 @@ s2s-vault local stack is up
   Secrets Manager     ${urls.secretsManager}   (fake local secrets)
   Logs                ${logFile}   (a job's record and lines: npm run job -- <job_id> --stage local)
   API keys (fake)     server ${server} · publishable ${publishable}
+  Hyperswitch events  the simulator's signed webhooks → ${urls.api}/webhooks/hyperswitch   (fake hash key ${options.hyperswitchWebhookHashKey})
+  Merchant events     signed webhooks to ${options.webhook.url}   (run \`npm run events:listen\` to see them; fake secret ${options.webhook.secret})
 
 Try it:
   curl -s ${urls.api}/checkouts -H 'Authorization: Bearer ${publishable}' -H 'Content-Type: application/json' -d '{

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { checkoutAcceptedSchema, errorResponseSchema } from '../lib/http/schemas';
 import { chargeRequestSchema, DEFAULT_MAX_CHARGE_AMOUNT, jobViewSchema, vaultRequestSchema } from '../lib/jobs';
+import { EVENT_TYPES, eventViewSchema, merchantEventSchema } from '../lib/events';
 import { customerDeletedSchema, networkTokenStatusSchema, paymentMethodListSchema, paymentMethodUpdateSchema, paymentMethodViewSchema } from '../lib/payment-methods';
 
 export const outputPath = join(__dirname, '../schemas/openapi.json');
@@ -15,6 +16,7 @@ const JOB_ID = 'job_3f1c9a6e2b7d4c8e9a0b1c2d3e4f5a6b';
 const CUSTOMER_ID = '12345_cus_0193a2b4c5d6e7f8091a2b3c4d5e6f70';
 const PM_ID = '12345_pm_0193a2b4c5d6e7f8091a2b3c4d5e6f71';
 const PAYMENT_ID = '12345_pay_0193a2b4c5d6e7f8091a2b3c4d5e6f72';
+const EVENT_ID = 'evt_8c1e0f3a5b7d9e2f4a6c8e0b2d4f6a8c';
 
 /** [schema, how it is read (request bodies: input; responses: output), example] */
 const COMPONENTS = {
@@ -71,6 +73,16 @@ const COMPONENTS = {
   CustomerDeleted: [customerDeletedSchema, 'output', { customer_id: CUSTOMER_ID, deleted: true, payment_methods_deleted: true }],
   NetworkTokenStatus: [networkTokenStatusSchema, 'output', { payment_method_id: PM_ID, status: 'active', token_last4: '4821', token_exp_month: 12, token_exp_year: 2033, message: null }],
   Health: [z.object({ status: z.literal('ok'), service: z.string() }), 'output', { status: 'ok', service: 's2s-vault' }],
+  Event: [merchantEventSchema, 'output', { id: EVENT_ID, type: 'job.succeeded', created_at: '2026-11-24T12:00:01.300Z', data: { job_id: JOB_ID, status: 'succeeded', card: { brand: 'Visa', last4: '4242', exp_month: 12, exp_year: 2030 } } }],
+  EventWithDeliveries: [eventViewSchema, 'output', {
+    id: EVENT_ID,
+    type: 'job.succeeded',
+    created_at: '2026-11-24T12:00:01.300Z',
+    data: { job_id: JOB_ID, status: 'succeeded' },
+    deliveries: [{ url: 'https://hooks.merchant.example/s2s', status: 'delivered', attempts: [{ at: '2026-11-24T12:00:01.400Z', status: 500, duration_ms: 85 }, { at: '2026-11-24T12:00:31.900Z', status: 200, duration_ms: 41 }] }],
+  }],
+  EventPage: [z.object({ data: z.array(eventViewSchema), has_more: z.boolean(), next_cursor: z.string().nullable() }), 'output', { data: [], has_more: false, next_cursor: null }],
+  EventRedelivery: [z.object({ event_id: z.string(), redelivery: z.literal('queued') }), 'output', { event_id: EVENT_ID, redelivery: 'queued' }],
   Error: [errorResponseSchema, 'output', { error: { code: 'validation_failed', message: 'The request body is invalid', fields: [{ path: 'card.number', code: 'card_number_invalid', message: 'is not a card number of a known card network' }] } }],
 } as const satisfies Record<string, readonly [z.ZodType, 'input' | 'output', unknown]>;
 
@@ -189,11 +201,64 @@ export const OPERATIONS: Record<string, object> = {
     ok: { description: 'Erased', ...json('CustomerDeleted') },
     notFound: 'No such customer',
   }),
+  'GET /events': {
+    summary: 'Events, newest first (kept 30 days)',
+    security: SERVER,
+    parameters: [
+      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+      { name: 'type', in: 'query', schema: { type: 'string', enum: [...EVENT_TYPES] } },
+      { name: 'job_id', in: 'query', description: "One job's events", schema: { type: 'string' } },
+      { name: 'starting_after', in: 'query', description: 'The `next_cursor` of the previous page', schema: { type: 'string' } },
+    ],
+    responses: { 200: { description: 'A page of events with their deliveries', ...json('EventPage') }, 400: error('Invalid query'), 401: error('No or an invalid key'), 403: error('Not a server key') },
+  },
+  'GET /events/{event_id}': {
+    summary: 'One event, with every delivery attempt to each endpoint',
+    security: SERVER,
+    parameters: [{ name: 'event_id', in: 'path', required: true, schema: { type: 'string', pattern: '^evt_[0-9a-f]{32}$' } }],
+    responses: { 200: { description: 'The event', ...json('EventWithDeliveries') }, 400: error('Malformed id'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such event') },
+  },
+  'POST /events/{event_id}/redeliver': {
+    summary: 'Deliver an event again to every endpoint it is for (same id, same payload)',
+    security: SERVER,
+    parameters: [{ name: 'event_id', in: 'path', required: true, schema: { type: 'string', pattern: '^evt_[0-9a-f]{32}$' } }],
+    responses: { 202: { description: 'Queued for delivery', ...json('EventRedelivery') }, 400: error('Malformed id'), 401: error('No or an invalid key'), 403: error('Not a server key'), 404: error('No such event') },
+  },
+  'POST /webhooks/hyperswitch': {
+    summary: "Hyperswitch's webhooks (configure this URL in the Hyperswitch profile)",
+    description:
+      "No API key: `X-Webhook-Signature-512`, the hex HMAC-SHA512 of the raw body keyed with the profile's `payment_response_hash_key`, is the credential. The body is Hyperswitch's `OutgoingWebhook`. A taken event is a hint: the payment is read from Hyperswitch before any job changes, and a job that has ended never does.",
+    security: [],
+    parameters: [{ name: 'X-Webhook-Signature-512', in: 'header', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{128}$' } }],
+    requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['merchant_id', 'event_id', 'event_type', 'content'] } } } },
+    responses: {
+      200: { description: 'Taken (or a duplicate of an event taken before)', content: { 'application/json': { schema: { type: 'object', properties: { received: { const: true }, duplicate: { type: 'boolean' } } } } } },
+      400: error('Not JSON, not an OutgoingWebhook, or older than 3 days'),
+      401: error('No signature, or one that does not match the body'),
+      413: error('Body over 64 KB'),
+    },
+  },
   'GET /payment-methods/{payment_method_id}/network-token-status': tokenRoute({
     summary: "A saved card's network token",
     ok: { description: 'The network token status (`none` when the card has no network token)', ...json('NetworkTokenStatus') },
   }),
 };
+
+/** What we POST to a merchant's endpoints: one entry per event type, signed by the Standard Webhooks scheme. */
+const WEBHOOKS = Object.fromEntries(
+  EVENT_TYPES.map((type) => [
+    type,
+    {
+      post: {
+        summary: `The ${type} event`,
+        description: 'Verify with the `standardwebhooks` library and the endpoint\'s `whsec_` secret before trusting it. Answer 2xx within 10 s; anything else is retried for over a day with the same `webhook-id` and body.',
+        parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
+        requestBody: { required: true, content: { 'application/json': { schema: { allOf: [ref('Event'), { type: 'object', properties: { type: { const: type } } }] } } } },
+        responses: { '2XX': { description: 'Received: not sent again' } },
+      },
+    },
+  ]),
+);
 
 export function renderOpenApi(): string {
   const schemas = Object.fromEntries(
@@ -217,6 +282,7 @@ export function renderOpenApi(): string {
     servers: [{ url: 'http://localhost:3000', description: 'npm start' }],
     security: SERVER,
     paths,
+    webhooks: WEBHOOKS,
     components: {
       schemas,
       securitySchemes: {

@@ -119,3 +119,42 @@ export type WorkerEnv = z.infer<typeof workerEnv>;
 
 /** The dead-letter handler reconciles failed jobs with Hyperswitch: it reads, never creates. */
 export const deadLetterEnv = hyperswitchEnv.extend({ JOBS_TABLE_NAME: z.string().min(1) });
+
+const secondsList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) => value.split(',').map((part) => Number(part.trim())))
+    .pipe(z.array(z.number().int().positive().max(12 * 3600)).min(1));
+
+/** Functions that publish merchant events: the table that records them, the queue that delivers them. */
+export const eventsEnv = z.object({
+  JOBS_TABLE_NAME: z.string().min(1),
+  WEBHOOK_DELIVERIES_QUEUE_URL: z.url(),
+});
+
+/**
+ * The webhook delivery function. The retry schedule's length plus one must equal the delivery
+ * queue's maxReceiveCount (serverless.yml; a test checks): the last receive is the final attempt.
+ */
+export const webhookDeliveryEnv = eventsEnv.extend({
+  MERCHANT_WEBHOOK_SECRET_ID: z.string().min(1),
+  SECRETS_TTL_SECONDS: positiveInt(300),
+  WEBHOOK_ENDPOINTS: z.string().default('[]'),
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /** Seconds to wait after the 1st, 2nd… failed attempt: over a day in all by default. */
+  WEBHOOK_RETRY_DELAYS_SECONDS: secondsList('30,120,600,1800,3600,7200,14400,21600,21600,21600'),
+  /** Endpoints on private addresses (the local stage only). */
+  WEBHOOK_ALLOW_PRIVATE_ENDPOINTS: z.stringbool().default(false),
+});
+
+/** `POST /webhooks/hyperswitch`: the hash keys' secret, the queue it hands events to, what it accepts. */
+export const hyperswitchWebhookEnv = z.object({
+  JOBS_TABLE_NAME: z.string().min(1),
+  HYPERSWITCH_WEBHOOK_SECRET_ID: z.string().min(1),
+  SECRETS_TTL_SECONDS: positiveInt(300),
+  HYPERSWITCH_EVENTS_QUEUE_URL: z.url(),
+  HYPERSWITCH_WEBHOOK_MAX_BYTES: positiveInt(64 * 1024),
+  /** An event whose timestamp is older than this is refused (a replay outlives its event id's receipt otherwise). */
+  HYPERSWITCH_WEBHOOK_MAX_AGE_SECONDS: positiveInt(3 * 86_400),
+});

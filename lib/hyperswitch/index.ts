@@ -11,6 +11,7 @@ export type * from './schemas';
 export { HyperswitchTransport, type Credentials } from './transport';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 export { RateLimiter } from './rate-limit';
+export * from './webhooks';
 
 function transportFor(env: Omit<VaultApiEnv, 'HYPERSWITCH_VAULT_SECRET_ID'>, log: Log): HyperswitchTransport {
   return new HyperswitchTransport({

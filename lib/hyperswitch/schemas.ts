@@ -222,6 +222,7 @@ export const payment = z.object({
   payment_method_id: z.string().nullish(),
   merchant_reference_id: z.string().nullish(),
   connector: z.string().nullish(),
+  metadata: metadata.nullish(),
   error: paymentError.nullish(),
   // NextActionData: only a redirect (3-D Secure) is read; other kinds belong to other payment methods.
   next_action: z.union([z.object({ type: z.literal('redirect_to_url'), redirect_to_url: z.string() }), z.object({ type: z.string() })]).nullish(),

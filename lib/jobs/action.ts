@@ -19,6 +19,8 @@ export interface ActionDeps {
   payments: PaymentsApi;
   log: Log;
   clock?: () => number;
+  /** Publishes the events of a job this resolution ended (lib/events). */
+  jobChanged?: (job: JobRecord) => Promise<void>;
 }
 
 const EXPIRED: JobError = {
@@ -42,8 +44,9 @@ export async function resolveAwaitingAction(job: JobRecord, deps: ActionDeps): P
   const vaulted = job.steps.payment_method.status === 'succeeded' ? job.steps.payment_method.payment_method_id : undefined;
   if (outcome.status === 'succeeded' && vaulted) await deps.store.markSetUpForOffSession(vaulted);
   const value: PaymentStep = { ...step, status: outcome.status, payment_status: payment.status };
-  if (await deps.store.resolveAction(job.job_id, stepName, value, outcome)) {
-    deps.log.info('Vault job resolved after the shopper', { jobId: job.job_id, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
-  }
-  return (await deps.store.get(job.job_id)) ?? job;
+  const resolved = await deps.store.resolveAction(job.job_id, stepName, value, outcome);
+  if (resolved) deps.log.info('Vault job resolved after the shopper', { jobId: job.job_id, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
+  const current = (await deps.store.get(job.job_id)) ?? job;
+  if (resolved) await deps.jobChanged?.(current);
+  return current;
 }

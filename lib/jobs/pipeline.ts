@@ -75,6 +75,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
       if (!fault) throw new RetryLaterError(`Job ${jobId}: the card keys are unavailable`, error);
       await store.failUnlessFinished(jobId, fault, () => initialRecord(message));
       log.warn('Vault job failed', { jobId, code: fault.code });
+      await announce(jobId, deps);
       return { status: 'failed', duplicate: false };
     }
   }
@@ -82,7 +83,11 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
   const owner = randomUUID();
   const now = clock();
   const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card));
-  if (claim.outcome === 'finished') return { status: claim.job.status, duplicate: true };
+  if (claim.outcome === 'finished') {
+    // A run that ended the job may have stopped before its events were out: publishing again is a no-op otherwise.
+    await deps.jobChanged?.(claim.job);
+    return { status: claim.job.status, duplicate: true };
+  }
   if (claim.outcome === 'awaiting_action') {
     const resolved = await resolveAwaitingAction(claim.job, deps);
     return { status: resolved.status, duplicate: true, ...(resolved.status === 'requires_action' ? { actionExpiresAt: resolved.action_expires_at } : {}) };
@@ -96,11 +101,13 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
       const actionExpiresAt = new Date(clock() + deps.actionWindowMs).toISOString();
       await store.awaitAction(jobId, owner, { next_action: outcome.next_action, action_expires_at: actionExpiresAt });
       log.info('Vault job awaits the shopper', { jobId, actionExpiresAt });
+      await announce(jobId, deps);
       return { status: 'requires_action', duplicate: false, actionExpiresAt };
     }
     await store.finish(jobId, owner, outcome);
     jobFinished(claim.job, outcome.status, outcome.status === 'failed' ? outcome.error.code : undefined, clock());
     log.info('Vault job finished', { jobId, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
+    await announce(jobId, deps);
     return { status: outcome.status, duplicate: false };
   } catch (error) {
     if (error instanceof SimulatedCrash) throw error;
@@ -109,12 +116,20 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
       await store.finish(jobId, owner, { status: 'failed', error: fault });
       jobFinished(claim.job, 'failed', fault.code, clock());
       log.warn('Vault job failed', { jobId, code: fault.code });
+      await announce(jobId, deps);
       return { status: 'failed', duplicate: false };
     }
     await store.release(jobId, owner).catch(() => undefined);
     if (error instanceof RetryLaterError) throw error;
     throw new RetryLaterError(`Job ${jobId} will be retried: ${error instanceof S2SVaultError ? error.code : 'unexpected error'}`, error);
   }
+}
+
+/** Publishes the events of the job's record as it now stands (a failure leaves the message to come back and publish again). */
+async function announce(jobId: string, deps: PipelineDeps): Promise<void> {
+  if (!deps.jobChanged) return;
+  const job = await deps.store.get(jobId);
+  if (job) await deps.jobChanged(job);
 }
 
 /**

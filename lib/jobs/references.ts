@@ -23,3 +23,9 @@ export function paymentReference(jobId: string): string {
 export function verificationReference(jobId: string): string {
   return `s2sv_ver_${digest(jobId, 'verification').slice(0, 21)}`;
 }
+
+/**
+ * The payment metadata key that names the job a payment belongs to: a Hyperswitch webhook about a
+ * payment is traced back to its job through the payment as Hyperswitch returns it.
+ */
+export const JOB_ID_METADATA_KEY = 's2s_vault_job_id';

@@ -7,7 +7,7 @@ import { S2SVaultError } from '../errors';
 import type { PaymentsApi, VaultApi } from '../hyperswitch';
 import type { Currency as Currencies } from '../hyperswitch/enums.generated';
 import type { Log } from '../log';
-import type { JobSteps, VaultJobMessage } from './schemas';
+import type { JobRecord, JobSteps, VaultJobMessage } from './schemas';
 import type { JobStore } from './store';
 
 type Currency = (typeof Currencies)[number];
@@ -38,6 +38,8 @@ export interface PipelineDeps {
   offSessionRequiresSetup: boolean;
   /** How long a job waits for the shopper to authenticate (3-D Secure) before it ends authentication_expired. */
   actionWindowMs: number;
+  /** Publishes the events a job's record implies (lib/events), after each change and whenever a run finds the job ended. */
+  jobChanged?: (job: JobRecord) => Promise<void>;
   /** The currency of `verify: true`'s zero-amount setup payment (VERIFICATION_CURRENCY). */
   verificationCurrency: Currency;
   clock?: () => number;

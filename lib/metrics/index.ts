@@ -28,7 +28,10 @@ export type MetricName =
   | 'RateLimiterWait'
   | 'Redeliveries'
   | 'DeadLetters'
-  | 'PlainCardDrops';
+  | 'PlainCardDrops'
+  | 'WebhookDeliveries'
+  | 'WebhookDeliveryLatency'
+  | 'HyperswitchWebhooks';
 
 export type Dimensions = Record<string, string>;
 

@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { ContractValidator, type Violation } from './contract';
 import { FaultInjector, scriptedFaultSchema, type FaultConfigInput, type FaultKind } from './faults';
 import { serveChallenge } from './challenge';
+import { WebhookSender, type WebhookSettings } from './webhooks';
 import { touched, type JournalEntry, type SimObjects } from './journal';
 import { SimError, SimulatorStore, type PaymentSignals } from './store';
 
@@ -32,6 +33,8 @@ export interface SimulatorOptions {
   pspTokenization?: boolean;
   cvcTtlSeconds?: number;
   faults?: FaultConfigInput;
+  /** Where to send Hyperswitch's outgoing webhooks for the payment changes it makes, signed with which hash key. */
+  webhooks?: Omit<WebhookSettings, 'merchantId'>;
 }
 
 type KeyKind = 'vault' | 'payment';
@@ -107,10 +110,13 @@ export interface Inspection {
   /** Per payment id: the stored-credential signals it was made with. */
   payment_signals: Record<string, PaymentSignals>;
   connections: number;
+  /** The outgoing webhooks sent, and the faults drawn for them. */
+  webhooks: WebhookSender['sent'] | null;
 }
 
 export class HyperswitchSimulator {
   readonly faults = new FaultInjector();
+  readonly webhooks?: WebhookSender;
   private store: SimulatorStore;
   private readonly server: Server;
   private readonly serverContract: ContractValidator;
@@ -128,6 +134,7 @@ export class HyperswitchSimulator {
     this.keys = { vault: options.vaultApiKey ?? SIM_DEFAULTS.vaultApiKey, payment: options.paymentApiKey ?? SIM_DEFAULTS.paymentApiKey };
     if (this.keys.vault === this.keys.payment) throw new Error('The vault and payment API keys must differ');
     this.profileId = options.profileId ?? SIM_DEFAULTS.profileId;
+    if (options.webhooks) this.webhooks = new WebhookSender({ ...options.webhooks, merchantId: 'merchant_sim' });
     this.store = this.newStore();
     if (options.faults) this.faults.configure(options.faults);
     this.server = createServer((req, res) => {
@@ -215,6 +222,7 @@ export class HyperswitchSimulator {
       contract_violations: structuredClone(this.violations),
       payment_signals: this.store.paymentSignals(),
       connections: this.connections,
+      webhooks: this.webhooks ? { ...this.webhooks.sent } : null,
     };
   }
 
@@ -223,6 +231,7 @@ export class HyperswitchSimulator {
       pspTokenization: this.options.pspTokenization ?? true,
       cvcTtlSeconds: this.options.cvcTtlSeconds ?? 3600,
       challengeUrl: (paymentId) => `${this.url}/__sim/3ds/${paymentId}`,
+      paymentChanged: (payment) => this.webhooks?.paymentChanged(payment),
     });
   }
 

@@ -90,6 +90,8 @@ export interface SimulatorSettings {
   pspTokenization: boolean;
   /** How long a vaulted CVC is kept for the next charge. */
   cvcTtlSeconds: number;
+  /** Told of every payment state change (Hyperswitch's outgoing webhooks, webhooks.ts). */
+  paymentChanged?: (payment: Body) => void;
 }
 
 /** A payment that the connector accepts but settles later: `processing` until `settlesAt`, then its final status. */
@@ -337,8 +339,11 @@ export class SimulatorStore {
     if (scripted) {
       payment.status = 'processing';
       record.settles = { at: Date.now() + scripted.settleAfterMs, to: scripted.settlesTo };
+      // The connector settles on its own time: the webhook of that comes then, whether anyone asks or not.
+      setTimeout(() => this.settleIfDue(record), scripted.settleAfterMs + 1).unref();
     } else if (outcome.status === 'requires_customer_action') payment.next_action = { type: 'redirect_to_url', redirect_to_url: this.settings.challengeUrl(id) };
     else this.settle(record, outcome.status === 'failed' ? outcome.error : undefined);
+    this.settings.paymentChanged?.({ ...payment });
     return { ...payment };
   }
 
@@ -347,7 +352,17 @@ export class SimulatorStore {
     const record = this.payments.get(paymentId);
     if (!record || record.body.status !== 'requires_customer_action') return false;
     this.settle(record, approved ? undefined : AUTHENTICATION_FAILED);
+    this.settings.paymentChanged?.({ ...record.body });
     return true;
+  }
+
+  /** A processing payment whose time has come settles (once, whoever notices first). */
+  private settleIfDue(record: PaymentRecord): void {
+    if (!record.settles || Date.now() < record.settles.at) return;
+    const { to } = record.settles;
+    delete record.settles;
+    this.settle(record, to === 'failed' ? PROCESSING_FAILED : undefined);
+    this.settings.paymentChanged?.({ ...record.body });
   }
 
   /** Ends a payment: succeeded (captured; a customer-initiated setup readies the card for MITs) or failed. */
@@ -372,11 +387,7 @@ export class SimulatorStore {
   getPayment(id: string): Body {
     const payment = this.payments.get(id);
     if (!payment) throw new SimError(404, 'HE_02', 'Payment does not exist in our records', 'object_not_found');
-    if (payment.settles && Date.now() >= payment.settles.at) {
-      const { to } = payment.settles;
-      delete payment.settles;
-      this.settle(payment, to === 'failed' ? PROCESSING_FAILED : undefined);
-    }
+    this.settleIfDue(payment);
     return { ...payment.body };
   }
 

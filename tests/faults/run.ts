@@ -31,12 +31,17 @@ async function main(args: string[]): Promise<number> {
     ['3-D Secure / verify jobs', `${summary.three_ds_jobs} / ${summary.verification_jobs}`],
     ['failed by the shopper (3DS)', summary.shopper_failed_jobs],
     ['cards on failed jobs', summary.cards_recorded_on_failed_jobs],
+    ['events never delivered', summary.events_undelivered],
+    ['event ids with two payloads', summary.events_with_two_payloads],
+    ['changes told twice', summary.events_doubled],
+    ['deliveries not verified', summary.unverified_deliveries],
+    ['webhooks', Object.entries(summary.webhooks).map(([kind, n]) => `${kind} ${n}`).join(', ')],
     ['card data / secrets in logs', summary.leak_findings],
     ['duration', `${(summary.duration_ms / 1000).toFixed(1)} s`],
   ];
   for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
   const harmed = HARM.filter((counter) => summary[counter] !== 0);
-  console.log(harmed.length === 0 ? 'OK: no duplicate, no double charge, no lost or stuck job, no leak' : `HARM: ${harmed.join(', ')}`);
+  console.log(harmed.length === 0 ? 'OK: no duplicate, no double charge, no lost or stuck job, every event delivered once per change, no leak' : `HARM: ${harmed.join(', ')}`);
   if (json) console.log(JSON.stringify(summary));
   return harmed.length === 0 ? 0 : 1;
 }

@@ -14,6 +14,7 @@ import { startStackProcess, type StackProcess } from '../../local/stack-process'
 import { scan } from '../leaks/scanner';
 import { answerChallenge } from '../helpers/challenge';
 import { countHarm, evidence, type HarmCounters } from './harm';
+import { allTaken, eventHarm, startMerchantEndpoint, type EventHarm } from './merchant';
 
 export interface FaultSuiteOptions {
   jobs: number;
@@ -24,7 +25,7 @@ export interface FaultSuiteOptions {
   progress?: (line: string) => void;
 }
 
-export interface FaultSummary extends HarmCounters {
+export interface FaultSummary extends HarmCounters, EventHarm {
   jobs: number;
   seed: number;
   faults_injected: Record<string, number>;
@@ -41,6 +42,8 @@ export interface FaultSummary extends HarmCounters {
   cards_recorded_on_failed_jobs: number;
   /** Card numbers, CVCs or secrets found in the stack's logs and records (the leak scanner). */
   leak_findings: number;
+  /** The merchant endpoint's behaviour and the Hyperswitch webhooks' faults, for the report. */
+  webhooks: Record<string, number>;
   duration_ms: number;
 }
 
@@ -54,6 +57,10 @@ export const HARM = [
   'lost_jobs',
   'stuck_jobs',
   'leak_findings',
+  'events_undelivered',
+  'events_with_two_payloads',
+  'events_doubled',
+  'unverified_deliveries',
 ] as const;
 
 const SHARED_CUSTOMERS = 8;
@@ -166,7 +173,18 @@ async function queueDepth(stack: StackProcess): Promise<number> {
 export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, progress = () => undefined }: FaultSuiteOptions): Promise<FaultSummary> {
   const started = Date.now();
   // Jobs that wait for the shopper hold their messages back for the wait: keep it short here.
-  const stack = await startStackProcess({ CHAOS_CRASH_PROBABILITY: '0.01', AUTHENTICATION_WINDOW_SECONDS: '20' });
+  // The merchant's endpoint fails some deliveries (500, too slow) and goes down for a while; the
+  // simulator's webhooks to us are duplicated, delayed (out of order), badly signed or lost.
+  let state = seed;
+  const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const merchant = await startMerchantEndpoint({ random, slowMs: 1_500 });
+  const stack = await startStackProcess({
+    CHAOS_CRASH_PROBABILITY: '0.01',
+    AUTHENTICATION_WINDOW_SECONDS: '20',
+    S2S_VAULT_WEBHOOK_URL: merchant.url,
+    WEBHOOK_TIMEOUT_MS: '1000',
+    HYPERSWITCH_SIM_WEBHOOK_FAULTS: JSON.stringify({ duplicate: 0.1, delay: 0.1, delayMs: 1_500, badSignature: 0.05, lose: 0.1 }),
+  });
   let shoppers: { stop: () => Promise<void> } | undefined;
   try {
     await stack.faults({
@@ -198,6 +216,7 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
     }
     const submitted = accepted.map(({ jobId }) => jobId);
     progress(`submitted ${submitted.length} jobs (${planned.filter((j) => j.via.startsWith('queue-twice')).length} delivered twice)`);
+    const outage = merchant.goDown(8_000);
 
     const wanted = new Set(submitted);
     let records: JobRecord[] = [];
@@ -213,6 +232,13 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
     await stack.faults({});
     await shoppers.stop();
     shoppers = undefined;
+    // Every event the final records imply reaches the merchant, through its failures and its outage.
+    await outage;
+    const deliveryDeadline = Date.now() + 120_000;
+    while (!allTaken(merchant, records) && Date.now() < deliveryDeadline) {
+      progress('waiting for the merchant endpoint to take every event');
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
 
     const [sim, objects, journal] = await Promise.all([stack.inspect(), stack.objects(), stack.journal()]);
     const logLines = stack.output().split('\n');
@@ -249,11 +275,14 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
       retries_exhausted_jobs: failed.filter((job) => job.error?.code === 'retries_exhausted').length,
       shopper_failed_jobs: failed.filter((job) => job.error?.code === 'authentication_failed').length,
       cards_recorded_on_failed_jobs: failed.filter((job) => job.steps.payment_method.payment_method_id).length,
-      leak_findings: scan({ logs: logLines, job_records: records.map((job) => JSON.stringify(job)) }, [LOCAL_API_KEYS.server, LOCAL_API_KEYS.publishable, LOCAL_CARD_KEYS.hmac_key, ...Object.values(LOCAL_CARD_KEYS.keys)]).findings.length,
+      ...eventHarm(merchant, records),
+      webhooks: { ...merchant.stats, ...Object.fromEntries(Object.entries(sim.webhooks ?? {}).map(([name, value]) => [`hyperswitch_${name}`, value])) },
+      leak_findings: scan({ logs: logLines, job_records: records.map((job) => JSON.stringify(job)), event_payloads: merchant.bodies }, [LOCAL_API_KEYS.server, LOCAL_API_KEYS.publishable, LOCAL_CARD_KEYS.hmac_key, ...Object.values(LOCAL_CARD_KEYS.keys)]).findings.length,
       duration_ms: Date.now() - started,
     };
   } finally {
     await shoppers?.stop();
     await stack.stop().catch(() => undefined);
+    await merchant.stop();
   }
 }

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { EVENT_INDEXES } from '../../lib/events/store';
 
 /** A real DynamoDB API (dynalite, in memory) with the jobs table, as serverless.yml declares it. */
 export async function startJobsTable(tableName = 'jobs') {
@@ -13,8 +14,9 @@ export async function startJobsTable(tableName = 'jobs') {
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'job_id', AttributeType: 'S' }],
+      AttributeDefinitions: [{ AttributeName: 'job_id', AttributeType: 'S' }, ...EVENT_INDEXES.AttributeDefinitions],
       KeySchema: [{ AttributeName: 'job_id', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: EVENT_INDEXES.GlobalSecondaryIndexes.map((index) => ({ ...index, KeySchema: [...index.KeySchema] })),
     }),
   );
   return {

@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createHyperswitchClients } from '../../lib/hyperswitch';
 import { SecretsManagerSource } from '../../lib/secrets';
-import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator } from '../../local/hyperswitch-sim/server';
+import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator, type SimulatorOptions } from '../../local/hyperswitch-sim/server';
 import { LocalSecretsManager } from '../../local/secrets-manager';
 import { recordingLog } from './log';
 
@@ -16,8 +16,8 @@ export function credentialsSecret(apiKey: string, baseUrl: string): string {
  * The real client, reading its keys through the real Secrets Manager SDK path (the local endpoint),
  * against the simulator on a free port.
  */
-export async function startHyperswitchStack(options: { timeoutMs?: number } = {}) {
-  const simulator: HyperswitchSimulator = await startSimulator({ port: 0 });
+export async function startHyperswitchStack(options: { timeoutMs?: number; simulator?: Omit<SimulatorOptions, 'port'> } = {}) {
+  const simulator: HyperswitchSimulator = await startSimulator({ port: 0, ...options.simulator });
   const secretsManager = new LocalSecretsManager({
     [VAULT_SECRET_ID]: credentialsSecret(SIM_DEFAULTS.vaultApiKey, simulator.url),
     [PAYMENT_SECRET_ID]: credentialsSecret(SIM_DEFAULTS.paymentApiKey, simulator.url),

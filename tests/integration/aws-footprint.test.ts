@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { EVENT_INDEXES } from '../../lib/events/store';
 
 const root = join(__dirname, '../..');
 jest.setTimeout(180_000);
@@ -55,8 +56,8 @@ describe('IAM', () => {
           const text = JSON.stringify(resource);
           const own =
             /log-group:\/aws\/lambda\/s2s-vault-footprint/.test(text) ||
-            /VaultJobsQueue|VaultJobsDeadLetterQueue|JobsTable/.test(text) ||
-            /secret","s2s-vault\/footprint\/(card-encryption-keys|merchant-api-keys|hyperswitch-vault|hyperswitch-payment)-\*"/.test(text);
+            /VaultJobsQueue|VaultJobsDeadLetterQueue|WebhookDeliveriesQueue|HyperswitchEventsQueue|JobsTable/.test(text) ||
+            /secret","s2s-vault\/footprint\/(card-encryption-keys|merchant-api-keys|hyperswitch-vault|hyperswitch-payment|merchant-webhook|hyperswitch-webhook)-\*"/.test(text);
           expect({ statement: statement.Action, resource: text, own }).toMatchObject({ own: true });
         }
       }
@@ -74,6 +75,12 @@ describe('IAM', () => {
     // Reconciling a failed job reads Hyperswitch (both keys); it never sees the card keys.
     expect(secretsOf('DeadLetterIamRoleLambdaExecution').sort()).toEqual(['hyperswitch-payment', 'hyperswitch-vault']);
     expect(statements(resources.HealthIamRoleLambdaExecution!).every((s) => asList(s.Action).every((a: string) => a.startsWith('logs:')))).toBe(true);
+    // Webhook delivery reads only the whsec_ signing keys; nothing else reads them.
+    expect(secretsOf('WebhookDeliveryIamRoleLambdaExecution')).toEqual(['merchant-webhook']);
+    // The inbound route reads only the hash keys it checks signatures with; applying an event, the payment key.
+    expect(secretsOf('HyperswitchWebhooksIamRoleLambdaExecution')).toEqual(['hyperswitch-webhook']);
+    expect(secretsOf('HyperswitchEventsIamRoleLambdaExecution')).toEqual(['hyperswitch-payment']);
+    for (const role of ['CheckoutIamRoleLambdaExecution', 'VaultWorkerIamRoleLambdaExecution', 'EventsIamRoleLambdaExecution', 'PaymentMethodsIamRoleLambdaExecution']) expect(secretsOf(role)).not.toContain('merchant-webhook');
   });
 
   it('gives every function a role of its own', () => {
@@ -158,13 +165,11 @@ describe('monitoring', () => {
 });
 
 describe('queues', () => {
-  it('are encrypted, keep messages (which hold an encrypted CVC) at most an hour, and the main one redrives to the DLQ', () => {
+  it('are encrypted, keep job messages (which hold an encrypted CVC) at most an hour, and the main one redrives to the DLQ', () => {
     const queues = ofType('AWS::SQS::Queue');
-    expect(queues.map(([name]) => name).sort()).toEqual(['VaultJobsDeadLetterQueue', 'VaultJobsQueue']);
-    for (const [, queue] of queues) {
-      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
-      expect(queue.Properties.MessageRetentionPeriod).toBeLessThanOrEqual(3600);
-    }
+    expect(queues.map(([name]) => name).sort()).toEqual(['HyperswitchEventsDeadLetterQueue', 'HyperswitchEventsQueue', 'VaultJobsDeadLetterQueue', 'VaultJobsQueue', 'WebhookDeliveriesDeadLetterQueue', 'WebhookDeliveriesQueue']);
+    for (const [, queue] of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    for (const name of ['VaultJobsQueue', 'VaultJobsDeadLetterQueue']) expect(resources[name]!.Properties.MessageRetentionPeriod).toBeLessThanOrEqual(3600);
     expect(resources.VaultJobsQueue!.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['VaultJobsDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
     expect(resources.VaultJobsQueue!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * resources.VaultWorkerLambdaFunction!.Properties.Timeout);
     // A card create whose outcome was lost may be resent once Hyperswitch has settled: by the next delivery.
@@ -175,10 +180,21 @@ describe('queues', () => {
 
   it('refuse access without TLS', () => {
     const [[, policy] = []] = ofType('AWS::SQS::QueuePolicy');
-    expect(policy!.Properties.Queues).toEqual([{ Ref: 'VaultJobsQueue' }, { Ref: 'VaultJobsDeadLetterQueue' }]);
+    expect(policy!.Properties.Queues).toEqual(ofType('AWS::SQS::Queue').map(([name]) => ({ Ref: name })));
     expect(policy!.Properties.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
+  });
+
+  it('retry a webhook delivery by its schedule, then dead-letter it: the final attempt is the last receive', () => {
+    const deliveries = resources.WebhookDeliveriesQueue!.Properties;
+    const schedule = resources.WebhookDeliveryLambdaFunction!.Properties.Environment.Variables.WEBHOOK_RETRY_DELAYS_SECONDS.split(',').map(Number);
+    expect(deliveries.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['WebhookDeliveriesDeadLetterQueue', 'Arn'] }, maxReceiveCount: schedule.length + 1 });
+    // Over 24 hours of attempts, all within the messages' retention; each hold within SQS's 12-hour visibility limit.
+    expect(schedule.reduce((sum: number, seconds: number) => sum + seconds, 0)).toBeGreaterThan(24 * 3600);
+    expect(schedule.reduce((sum: number, seconds: number) => sum + seconds * 1.2, 0)).toBeLessThan(deliveries.MessageRetentionPeriod);
+    expect(Math.max(...schedule) * 1.2).toBeLessThanOrEqual(12 * 3600);
+    expect(deliveries.VisibilityTimeout).toBeGreaterThanOrEqual(6 * resources.WebhookDeliveryLambdaFunction!.Properties.Timeout);
   });
 
   it('feed the worker with partial batch failures, at a bounded concurrency', () => {
@@ -188,6 +204,12 @@ describe('queues', () => {
 });
 
 describe('the jobs table and the HTTP API', () => {
+  it('the table has the event indexes the event store queries', () => {
+    const table = ofType('AWS::DynamoDB::Table')[0]![1].Properties;
+    expect(table.GlobalSecondaryIndexes).toEqual(EVENT_INDEXES.GlobalSecondaryIndexes);
+    expect(table.AttributeDefinitions).toEqual([{ AttributeName: 'job_id', AttributeType: 'S' }, ...EVENT_INDEXES.AttributeDefinitions]);
+  });
+
   it('the table is encrypted, on demand, with TTL and point-in-time recovery', () => {
     expect(resources.JobsTable!.Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
@@ -195,6 +217,11 @@ describe('the jobs table and the HTTP API', () => {
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
+  });
+
+  it('the Hyperswitch webhook route is throttled on its own', () => {
+    const stage = ofType('AWS::ApiGatewayV2::Stage')[0]![1];
+    expect(stage.Properties.RouteSettings['POST /webhooks/hyperswitch']).toEqual({ ThrottlingBurstLimit: 50, ThrottlingRateLimit: 25 });
   });
 
   it('the API is throttled at the edge', () => {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { SIM_DEFAULTS } from '../../local/hyperswitch-sim/server';
-import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
+import { LOCAL_API_KEYS, LOCAL_CARD_KEYS, LOCAL_HYPERSWITCH_WEBHOOK_HASH_KEY, LOCAL_WEBHOOK } from '../../local/stack';
 import { validCheckout } from '../fixtures/checkouts';
 import { scan } from '../leaks/scanner';
 import { startStackProcess, type StackProcess } from '../../local/stack-process';
@@ -73,7 +73,11 @@ describe('the leak scan', () => {
     const sources = {
       logs: stack.output().split('\n').filter(Boolean),
       job_records: (await stack.jobs()).map((job) => JSON.stringify(job)),
-      queue_messages: [...(await leftInQueue(stack.queueUrl)), ...(await leftInQueue(`${stack.queueUrl}-dlq`))],
+      queue_messages: (
+        await Promise.all(['vault-jobs', 'webhook-deliveries', 'hyperswitch-events'].flatMap((queue) => [queue, `${queue}-dlq`]).map((queue) => leftInQueue(stack.queueUrl.replace(/vault-jobs$/, queue))))
+      ).flat(),
+      // The events table through its API: every payload the merchant is sent, and its delivery attempts.
+      events: ((await stack.request('/events?limit=100', { headers: { Authorization: `Bearer ${LOCAL_API_KEYS.server}` } })).body.data as unknown[]).map((event) => JSON.stringify(event)),
       http_answers: answers,
     };
     const secrets = [
@@ -83,6 +87,8 @@ describe('the leak scan', () => {
       SIM_DEFAULTS.paymentApiKey,
       LOCAL_CARD_KEYS.hmac_key,
       ...Object.values(LOCAL_CARD_KEYS.keys),
+      LOCAL_WEBHOOK.secret,
+      LOCAL_HYPERSWITCH_WEBHOOK_HASH_KEY,
     ];
     const report = scan(sources, secrets);
     console.error(`leak scan read: ${JSON.stringify(report.counts)}`);
@@ -92,6 +98,7 @@ describe('the leak scan', () => {
     expect(sources.logs.filter((line) => line.includes('"_aws"')).length).toBeGreaterThan(10);
     expect(report.counts.job_records!.items).toBeGreaterThanOrEqual(14);
     expect(report.counts.http_answers!.items).toBeGreaterThan(20);
+    expect(report.counts.events!.items).toBeGreaterThanOrEqual(10);
     expect(report.findings).toEqual([]);
   });
 

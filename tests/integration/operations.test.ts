@@ -82,11 +82,13 @@ describe('npm run redrive', () => {
     expect(JSON.parse(published.stdout)).toMatchObject({ job_id: jobId });
 
     const counted = await script('redrive', '--stage', 'local', '--dry-run');
-    expect(counted).toMatchObject({ code: 0, stdout: 's2s-vault-local-vault-jobs-dlq: 1 message(s) would move to s2s-vault-local-vault-jobs\n' });
+    expect(counted).toMatchObject({ code: 0, stdout: expect.stringContaining('s2s-vault-local-vault-jobs-dlq: 1 message(s) would move to s2s-vault-local-vault-jobs\n') });
+    // Every DLQ of serverless.yml, each to its own queue.
+    expect(counted.stdout).toContain('s2s-vault-local-webhook-deliveries-dlq: 0 message(s) would move to s2s-vault-local-webhook-deliveries\n');
     expect(await stack.job(jobId)).toBeUndefined();
 
     const moved = await script('redrive', '--stage', 'local');
-    expect(moved).toMatchObject({ code: 0, stdout: 's2s-vault-local-vault-jobs-dlq: moved 1 message(s) to s2s-vault-local-vault-jobs\n' });
+    expect(moved).toMatchObject({ code: 0, stdout: expect.stringContaining('s2s-vault-local-vault-jobs-dlq: moved 1 message(s) to s2s-vault-local-vault-jobs\n') });
     await eventually(() => stack.job(jobId), (job) => job?.status === 'succeeded', 30_000);
     expect(await script('redrive', '--stage', 'local', '--dry-run')).toMatchObject({ stdout: expect.stringContaining(': 0 message(s)') });
   });

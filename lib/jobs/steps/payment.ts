@@ -1,6 +1,7 @@
 import { HyperswitchDuplicateError } from '../../hyperswitch';
 import type { Payment, PaymentCreateRequest } from '../../hyperswitch/schemas';
 import { findAttemptedPayment } from '../attempts';
+import { JOB_ID_METADATA_KEY } from '../references';
 import { RetryLaterError, type StepRun } from '../run-context';
 import type { JobError, NextAction } from '../schemas';
 
@@ -39,7 +40,9 @@ export async function paymentStep(run: StepRun, stepName: 'payment' | 'verificat
     const firstAttemptedAt = step.first_attempted_at ?? attemptedAt;
     await run.checkpoint(stepName, { ...step, attempted_at: attemptedAt, first_attempted_at: firstAttemptedAt });
     try {
-      payment = await run.call('payments.createAndConfirm', () => payments.createAndConfirmPayment({ ...plan.request, merchant_reference_id: plan.reference }));
+      payment = await run.call('payments.createAndConfirm', () =>
+        payments.createAndConfirmPayment({ ...plan.request, merchant_reference_id: plan.reference, metadata: { [JOB_ID_METADATA_KEY]: run.jobId } }),
+      );
     } catch (error) {
       if (!(error instanceof HyperswitchDuplicateError)) throw error;
       payment = await lookup(firstAttemptedAt);

@@ -23,7 +23,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  [stack, browser] = await Promise.all([startStackProcess(), launchChromium()]);
+  // One after the other: if the browser cannot start, the stack is there for afterAll to stop.
+  stack = await startStackProcess();
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -57,6 +59,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  if (!page) return;
   const name = expect.getState().currentTestName!.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   try {

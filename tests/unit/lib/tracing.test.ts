@@ -24,7 +24,9 @@ function load(env: Record<string, string>): { hyperswitch: Transport; tracing: T
     });
     return modules;
   } finally {
-    process.env = saved;
+    // In place (process.env stays Node's own object), also undoing what the libraries set while loading.
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
   }
 }
 

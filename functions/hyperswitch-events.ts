@@ -1,0 +1,39 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import middy from '@middy/core';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { dynamoDbClient } from '../lib/aws';
+import { jobsEnv, paymentsApiEnv, readConfig } from '../lib/config';
+import { createPaymentsClient } from '../lib/hyperswitch';
+import { DynamoDbJobStore } from '../lib/jobs';
+import { correlated, logger, withLogContext } from '../lib/log';
+import { SecretsManagerSource } from '../lib/secrets';
+import { applyHyperswitchEvent, hyperswitchEventMessageSchema } from '../lib/webhooks';
+import { eventPublisher } from './commons';
+
+const config = readConfig(jobsEnv.omit({ CARD_KEYS_SECRET_ID: true }).extend(paymentsApiEnv.shape));
+const deps = {
+  store: new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient()),
+  payments: createPaymentsClient(config, new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS }), logger),
+  log: logger,
+  jobChanged: eventPublisher().publishJob,
+};
+const processor = new BatchProcessor(EventType.SQS);
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const parsed = hyperswitchEventMessageSchema.safeParse(JSON.parse(record.body));
+  if (!parsed.success) {
+    logger.error('Discarded a Hyperswitch event message of an unknown shape', { messageId: record.messageId });
+    return;
+  }
+  const message = parsed.data;
+  await withLogContext({ hyperswitchEventId: message.event_id }, async () => {
+    const outcome = await applyHyperswitchEvent(message, deps);
+    logger.info('Hyperswitch event applied', { eventType: message.event_type, outcome });
+  });
+}
+
+/** The Hyperswitch events queue consumer: each event is read again from Hyperswitch, then applied. */
+export const handler = correlated(
+  middy<SQSEvent>().handler(async (event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false })),
+  () => ({}),
+);

@@ -1,0 +1,165 @@
+/**
+ * Events and their deliveries, in the job table beside the jobs (`evt#<id>` items, kept 30 days).
+ * The payload is written once, by the first publication of the change, and every delivery sends it
+ * as stored: an event id never goes out with two different payloads. Two sparse indexes list events
+ * newest first, all of them (`events_by_time`) or one job's (`events_by_job`); items without their
+ * keys (the jobs) are not in them.
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { ValidationError } from '../errors';
+import type { Delivery, DeliveryAttempt, EventType, EventView, MerchantEvent } from './schemas';
+
+export const EVENT_TTL_DAYS = 30;
+
+/** The job table's indexes for events, as serverless.yml declares them (the footprint test compares). */
+export const EVENT_INDEXES = {
+  AttributeDefinitions: [
+    { AttributeName: 'event_stream', AttributeType: 'S' },
+    { AttributeName: 'event_job_id', AttributeType: 'S' },
+    { AttributeName: 'event_order', AttributeType: 'S' },
+  ],
+  GlobalSecondaryIndexes: [
+    { IndexName: 'events_by_time', KeySchema: [{ AttributeName: 'event_stream', KeyType: 'HASH' }, { AttributeName: 'event_order', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+    { IndexName: 'events_by_job', KeySchema: [{ AttributeName: 'event_job_id', KeyType: 'HASH' }, { AttributeName: 'event_order', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+  ],
+} as const;
+const key = (eventId: string) => `evt#${eventId}`;
+/** A stable key per endpoint URL: a delivery stays attached to its endpoint across configuration changes. */
+export const endpointKey = (url: string) => `ep_${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
+
+interface EventItem {
+  job_id: string;
+  kind: 'event';
+  event: string;
+  event_stream: 'events';
+  event_order: string;
+  event_job_id?: string;
+  type: EventType;
+  expires_at: number;
+  deliveries?: Record<string, Delivery>;
+}
+
+export interface StoredEvent {
+  event: MerchantEvent;
+  /** The exact payload every delivery sends. */
+  payload: string;
+  deliveries: Record<string, Delivery>;
+}
+
+export interface EventPage {
+  data: EventView[];
+  has_more: boolean;
+  /** Pass as `starting_after` for the next page. */
+  next_cursor: string | null;
+}
+
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+export class EventStore {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly tableName: string,
+    client: DynamoDBClient = new DynamoDBClient({}),
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  /** Records the event unless it exists; true when this call recorded it. */
+  async add(event: MerchantEvent): Promise<boolean> {
+    const jobId = typeof event.data.job_id === 'string' ? event.data.job_id : undefined;
+    const item: EventItem = {
+      job_id: key(event.id),
+      kind: 'event',
+      event: JSON.stringify(event),
+      event_stream: 'events',
+      event_order: `${event.created_at}#${event.id}`,
+      ...(jobId ? { event_job_id: jobId } : {}),
+      type: event.type,
+      expires_at: Math.floor(Date.parse(event.created_at) / 1000) + EVENT_TTL_DAYS * 86_400,
+      deliveries: {},
+    };
+    try {
+      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(job_id)' }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(eventId: string): Promise<StoredEvent | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: key(eventId) }, ConsistentRead: true }));
+    return Item ? stored(Item as EventItem) : undefined;
+  }
+
+  /** Appends an attempt to an endpoint's delivery and sets its status. */
+  async recordAttempt(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<void> {
+    const names = { '#endpoint': endpointKey(url), '#status': 'status' };
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: key(eventId) },
+          UpdateExpression: 'SET deliveries.#endpoint.attempts = list_append(deliveries.#endpoint.attempts, :attempt), deliveries.#endpoint.#status = :status',
+          ConditionExpression: 'attribute_exists(deliveries.#endpoint)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':attempt': [attempt], ':status': status },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // The endpoint's first attempt: its delivery starts here.
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: key(eventId) },
+          UpdateExpression: 'SET deliveries.#endpoint = :delivery',
+          ConditionExpression: 'attribute_exists(job_id) AND attribute_not_exists(deliveries.#endpoint)',
+          ExpressionAttributeNames: { '#endpoint': names['#endpoint'] },
+          ExpressionAttributeValues: { ':delivery': { url, status, attempts: [attempt] } satisfies Delivery },
+        }),
+      );
+    }
+  }
+
+  /** Newest first; all events, or one job's; of one type if asked. */
+  async list(options: { limit: number; type?: EventType; jobId?: string; startingAfter?: string }): Promise<EventPage> {
+    const byJob = options.jobId !== undefined;
+    const { Items = [], LastEvaluatedKey } = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: byJob ? 'events_by_job' : 'events_by_time',
+        KeyConditionExpression: byJob ? 'event_job_id = :partition' : 'event_stream = :partition',
+        ...(options.type ? { FilterExpression: '#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
+        ExpressionAttributeValues: { ':partition': byJob ? options.jobId : 'events', ...(options.type ? { ':type': options.type } : {}) },
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ExclusiveStartKey: options.startingAfter ? decodeCursor(options.startingAfter) : undefined,
+      }),
+    );
+    return { data: Items.map((item) => view(stored(item as EventItem))), has_more: LastEvaluatedKey !== undefined, next_cursor: LastEvaluatedKey ? encodeCursor(LastEvaluatedKey) : null };
+  }
+}
+
+function stored(item: EventItem): StoredEvent {
+  return { event: JSON.parse(item.event) as MerchantEvent, payload: item.event, deliveries: item.deliveries ?? {} };
+}
+
+export function view({ event, deliveries }: StoredEvent): EventView {
+  return { ...event, deliveries: Object.values(deliveries) };
+}
+
+// The cursor is the index position, opaque to callers; it names only event ids and times.
+const encodeCursor = (position: Record<string, unknown>) => Buffer.from(JSON.stringify(position)).toString('base64url');
+function decodeCursor(cursor: string): Record<string, unknown> {
+  try {
+    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (typeof position === 'object' && position !== null && Object.values(position).every((value) => typeof value === 'string')) return position as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('The query is invalid', [{ path: 'starting_after', code: 'invalid_cursor', message: 'is not a cursor this API gave' }]);
+}
