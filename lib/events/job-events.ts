@@ -24,10 +24,14 @@ export function jobEvents(job: JobRecord, now: string): MerchantEvent[] {
     });
   }
 
+  // A payment's outcome once it is known: while `processing` it has none yet; a processing payment
+  // that settled later is told then (a Hyperswitch webhook records its status).
   const payment = job.steps.payment;
-  if (payment.payment_id && (payment.status === 'succeeded' || payment.status === 'failed' || payment.recovered_after_failure)) {
-    const succeeded = payment.status === 'succeeded' || payment.recovered_after_failure === true;
-    event(succeeded ? 'payment.succeeded' : 'payment.failed', payment.payment_id, {
+  const settled = payment.payment_status !== 'processing';
+  const paid = (payment.status === 'succeeded' && payment.payment_status !== 'failed') || payment.recovered_after_failure === true;
+  const refused = payment.status === 'failed' || payment.payment_status === 'failed';
+  if (payment.payment_id && settled && (paid || refused)) {
+    event(paid ? 'payment.succeeded' : 'payment.failed', payment.payment_id, {
       payment_id: payment.payment_id,
       payment_status: payment.payment_status,
       amount: job.charge?.amount,
@@ -35,7 +39,7 @@ export function jobEvents(job: JobRecord, now: string): MerchantEvent[] {
       customer_id: customerId,
       payment_method_id: method.payment_method_id,
       job_id: job.job_id,
-      ...(succeeded ? {} : { error: job.error }),
+      ...(paid ? {} : { error: job.error ?? { code: 'payment_failed', message: 'The payment failed after it was accepted for processing', retryable: false } }),
     });
   }
 

@@ -58,6 +58,11 @@ export interface JobStore {
   markSetUpForOffSession(paymentMethodId: string): Promise<void>;
   /** Whether a customer-initiated setup readied the card for merchant-initiated charges. */
   isSetUpForOffSession(paymentMethodId: string): Promise<boolean>;
+  /**
+   * Records what a payment that was `processing` when its job ended became (a Hyperswitch webhook):
+   * only its `payment_status`, only from `from`, only for that payment. False when it had moved on.
+   */
+  recordPaymentSettlement(jobId: string, step: 'payment' | 'verification', paymentId: string, from: string, to: string): Promise<boolean>;
   /** Records a step's result on a job that already failed (its reconciliation), unless it has one. */
   amendFailedJob<K extends 'payment_method' | 'payment' | 'verification'>(jobId: string, step: K, value: NonNullable<JobSteps[K]>): Promise<void>;
 }
@@ -187,6 +192,25 @@ export class DynamoDbJobStore implements JobStore {
           ConditionExpression: '#status = :waiting',
           ExpressionAttributeNames: { '#status': 'status', '#step': step, ...(error ? { '#error': 'error' } : {}) },
           ExpressionAttributeValues: { ':status': outcome.status, ':value': value, ':waiting': 'requires_action', ':at': now(), ...(error ? { ':error': error } : {}) },
+        }),
+      );
+      return true;
+    } catch (caught) {
+      if (isConditionFailure(caught)) return false;
+      throw caught;
+    }
+  }
+
+  async recordPaymentSettlement(jobId: string, step: 'payment' | 'verification', paymentId: string, from: string, to: string): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: jobId },
+          UpdateExpression: 'SET steps.#step.payment_status = :to, updated_at = :at',
+          ConditionExpression: 'steps.#step.payment_id = :payment AND steps.#step.payment_status = :from',
+          ExpressionAttributeNames: { '#step': step },
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':payment': paymentId, ':at': now() },
         }),
       );
       return true;

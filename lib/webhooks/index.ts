@@ -61,7 +61,7 @@ export interface WebhookWorkDeps {
   jobChanged?: (job: JobRecord) => Promise<void>;
 }
 
-export type WebhookOutcome = 'not_a_payment' | 'unknown_payment' | 'not_ours' | 'resolved' | 'unchanged';
+export type WebhookOutcome = 'not_a_payment' | 'unknown_payment' | 'not_ours' | 'resolved' | 'settled' | 'unchanged';
 
 /**
  * Acts on a Hyperswitch event about a payment. The event only says which job to look at (its
@@ -85,9 +85,24 @@ export async function applyHyperswitchEvent(message: HyperswitchEventMessage, de
   }
   const job = jobId ? await deps.store.get(jobId) : undefined;
   if (!job) return 'not_ours';
-  const waitingOn = job.steps.verification?.status === 'requires_action' ? job.steps.verification : job.steps.payment;
-  if (job.status !== 'requires_action') return 'unchanged';
-  if (waitingOn.payment_id !== message.object_id) return 'not_ours';
+  const stepName = job.steps.verification?.payment_id === message.object_id ? 'verification' : 'payment';
+  const step = job.steps[stepName];
+  if (step?.payment_id !== message.object_id) return 'not_ours';
+  if (job.status !== 'requires_action') return step.payment_status === 'processing' ? recordSettlement(job, stepName, message.object_id, deps) : 'unchanged';
   const resolved = await resolveAwaitingAction(job, deps);
   return resolved.status === 'requires_action' ? 'unchanged' : 'resolved';
+}
+
+/**
+ * A payment that was `processing` when its job ended has settled: its status (as Hyperswitch returns
+ * it) is recorded on the job, whose status stays what it is, and the payment's event goes out.
+ */
+async function recordSettlement(job: JobRecord, step: 'payment' | 'verification', paymentId: string, deps: WebhookWorkDeps): Promise<WebhookOutcome> {
+  const payment = await deps.payments.getPayment(paymentId, { forceSync: true });
+  if (payment.status === 'processing') return 'unchanged';
+  if (!(await deps.store.recordPaymentSettlement(job.job_id, step, paymentId, 'processing', payment.status))) return 'unchanged';
+  deps.log.info('A processing payment settled', { jobId: job.job_id, paymentStatus: payment.status });
+  const current = await deps.store.get(job.job_id);
+  if (current) await deps.jobChanged?.(current);
+  return 'settled';
 }

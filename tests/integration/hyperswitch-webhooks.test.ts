@@ -56,6 +56,22 @@ describe('Hyperswitch webhooks', () => {
     expect(done!.error?.code).toBe('authentication_failed');
   });
 
+  it('records the late settlement of a processing payment on its ended job, and tells the merchant', async () => {
+    const script = await fetch(`${stack.hyperswitch}/__sim/outcomes/script`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify([{ outcome: 'processing', settle_after_ms: 800, settles_to: 'failed' }]) });
+    expect(script.ok).toBe(true);
+    const jobId = await checkout({ ...validCheckout(), charge: { amount: 900, currency: 'USD' } });
+    const ended = await eventually(() => stack.job(jobId), (job) => job?.status === 'succeeded', 30_000);
+    expect(ended!.steps.payment.payment_status).toBe('processing');
+    const settled = await eventually(() => stack.job(jobId), (job) => job?.steps.payment.payment_status === 'failed', 20_000);
+    // The job ended when the payment was accepted; what the payment became is recorded beside it.
+    expect(settled!.status).toBe('succeeded');
+    const events = await eventually(
+      async () => (await stack.request(`/events?job_id=${jobId}`, { headers: { Authorization: `Bearer ${LOCAL_API_KEYS.server}` } })).body.data as Array<{ type: string }>,
+      (list) => list.some(({ type }) => type === 'payment.failed'),
+    );
+    expect(events.map(({ type }) => type)).not.toContain('payment.succeeded');
+  });
+
   it('refuses the unsigned, the badly signed, the oversized, the non-JSON, the malformed and the stale, acting on nothing', async () => {
     const body = webhook('12345_pay_0123456789abcdef0123456789abcdef');
     const refusals = [

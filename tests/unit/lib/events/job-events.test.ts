@@ -42,6 +42,15 @@ describe('the events a job implies', () => {
     expect(events[1]!.data).toMatchObject({ error: { code: 'card_declined' } });
   });
 
+  it('no payment event while the payment is processing; its settlement is told once known', () => {
+    const processing = charged((job) => (job.steps.payment.payment_status = 'processing'));
+    expect(jobEvents(processing, '2026-11-27T10:00:00.000Z').map(({ type }) => type)).toEqual(['payment_method.saved', 'job.succeeded']);
+    const settledFailed = charged((job) => (job.steps.payment.payment_status = 'failed'));
+    const events = jobEvents(settledFailed, '2026-11-27T10:00:00.000Z');
+    expect(events.map(({ type }) => type)).toEqual(['payment_method.saved', 'payment.failed', 'job.succeeded']);
+    expect(events[1]!.data).toMatchObject({ payment_status: 'failed', error: { code: 'payment_failed' } });
+  });
+
   it('nothing for a job still running; job.requires_action while it waits for the shopper', () => {
     expect(jobEvents(base(), '2026-11-27T10:00:00.000Z')).toEqual([]);
     const waiting = charged((job) => {
