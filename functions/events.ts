@@ -6,7 +6,7 @@ import { EventStore, view } from '../lib/events';
 import { eventIdParameter, eventListQuerySchema } from '../lib/events/api';
 import { jsonResponse } from '../lib/http';
 import { HttpError } from '../lib/http/errors';
-import { authorized, errorResponses, type HttpResult } from '../lib/http/middleware';
+import { authorized, errorResponses, type HttpResult, routeTable } from '../lib/http/middleware';
 import { correlated, logger } from '../lib/log';
 import { parseOrThrow } from '../lib/validation';
 import { eventPublisher, merchantKeysReader, requestKeys } from './commons';
@@ -41,10 +41,6 @@ export const handler = correlated(
   middy<APIGatewayProxyEventV2>()
     .use(authorized(['server'], merchantKeysReader()))
     .use(errorResponses(logger))
-    .handler(async (event) => {
-      const route = ROUTES[event.routeKey];
-      if (!route) throw new HttpError(404, 'route_not_found', 'No such route');
-      return route(event);
-    }),
+    .handler(routeTable(ROUTES)),
   requestKeys,
 );

@@ -2,8 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readConfig, vaultApiEnv } from '../lib/config';
 import { jsonResponse } from '../lib/http';
-import { HttpError } from '../lib/http/errors';
-import { authorized, errorResponses, jsonBody, type HttpResult } from '../lib/http/middleware';
+import { authorized, errorResponses, jsonBody, type HttpResult, routeTable } from '../lib/http/middleware';
 import { createVaultClient } from '../lib/hyperswitch';
 import { correlated, logger } from '../lib/log';
 import { idParameter, paymentMethodUpdateSchema, PaymentMethods } from '../lib/payment-methods';
@@ -48,10 +47,6 @@ export const handler = correlated(
     .use(jsonBody(4 * 1024, { methods: ['PATCH'] }))
     .use(authorized(['server'], merchantKeysReader()))
     .use(errorResponses(logger))
-    .handler(async (event) => {
-      const route = ROUTES[event.routeKey];
-      if (!route) throw new HttpError(404, 'route_not_found', 'No such route');
-      return route(event);
-    }),
+    .handler(routeTable(ROUTES)),
   requestKeys,
 );

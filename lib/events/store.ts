@@ -5,7 +5,8 @@
  * newest first, all of them (`events_by_time`) or one job's (`events_by_job`); items without their
  * keys (the jobs) are not in them.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailure as isConditionFailure } from '../aws';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors';
@@ -54,8 +55,6 @@ export interface EventPage {
   /** Pass as `starting_after` for the next page. */
   next_cursor: string | null;
 }
-
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 export class EventStore {
   private readonly documents: DynamoDBDocumentClient;

@@ -121,3 +121,12 @@ export function authorized(scopes: readonly Scope[], merchantKeys: () => Promise
     },
   };
 }
+
+/** A function that serves several routes: each route key (`GET /events`) to its handler; 404 otherwise. */
+export function routeTable(routes: Record<string, (event: APIGatewayProxyEventV2) => Promise<HttpResult>>): (event: APIGatewayProxyEventV2) => Promise<HttpResult> {
+  return (event) => {
+    const route = routes[event.routeKey];
+    if (!route) throw new HttpError(404, 'route_not_found', 'No such route');
+    return route(event);
+  };
+}

@@ -1,4 +1,5 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailure as isConditionFailure } from '../aws';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { S2SVaultError } from '../errors';
 import { JOB_RECORD_TTL_DAYS } from './record';
@@ -80,8 +81,6 @@ export class JobExistsError extends S2SVaultError {
   }
 }
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
 const now = () => new Date().toISOString();
 

@@ -2,7 +2,8 @@
  * Hyperswitch's webhooks, on our side: the receipt (verified, validated, deduplicated by event id,
  * handed to a queue) and the work (read the payment from Hyperswitch, then move its job only forward).
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailure } from '../aws';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { HyperswitchNotFoundError, type PaymentsApi } from '../hyperswitch';
@@ -49,7 +50,7 @@ export class WebhookReceipts {
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException')) throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
     }
   }
 }
