@@ -12,7 +12,7 @@ async function main(args: string[]): Promise<number> {
   const seed = seedFlag >= 0 ? Number(args[seedFlag + 1]) : 7;
   if (!Number.isInteger(seed)) throw new Error('--seed takes a whole number');
   const json = args.includes('--json');
-  const summary = await runFaultSuite({ jobs, seed, timeoutMs: Math.max(10 * 60_000, jobs * 60), progress: (line) => console.error(line) });
+  const summary = await runFaultSuite({ jobs, seed, timeoutMs: Math.max(10 * 60_000, jobs * 120), progress: (line) => console.error(line) });
   const rows: Array<[string, number | string]> = [
     ['jobs', summary.jobs],
     ['seed', summary.seed],
