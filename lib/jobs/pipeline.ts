@@ -99,24 +99,24 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
     const outcome = await run.execute();
     if (outcome.status === 'requires_action') {
       const actionExpiresAt = new Date(clock() + deps.actionWindowMs).toISOString();
-      await store.awaitAction(jobId, owner, { next_action: outcome.next_action, action_expires_at: actionExpiresAt });
+      const parked = await store.awaitAction(jobId, owner, { next_action: outcome.next_action, action_expires_at: actionExpiresAt });
       log.info('Vault job awaits the shopper', { jobId, actionExpiresAt });
-      await announce(jobId, deps);
+      await deps.jobChanged?.(parked);
       return { status: 'requires_action', duplicate: false, actionExpiresAt };
     }
-    await store.finish(jobId, owner, outcome);
+    const finished = await store.finish(jobId, owner, outcome);
     jobFinished(claim.job, outcome.status, outcome.status === 'failed' ? outcome.error.code : undefined, clock());
     log.info('Vault job finished', { jobId, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
-    await announce(jobId, deps);
+    await deps.jobChanged?.(finished);
     return { status: outcome.status, duplicate: false };
   } catch (error) {
     if (error instanceof SimulatedCrash) throw error;
     const fault = jobFault(error);
     if (fault) {
-      await store.finish(jobId, owner, { status: 'failed', error: fault });
+      const failed = await store.finish(jobId, owner, { status: 'failed', error: fault });
       jobFinished(claim.job, 'failed', fault.code, clock());
       log.warn('Vault job failed', { jobId, code: fault.code });
-      await announce(jobId, deps);
+      await deps.jobChanged?.(failed);
       return { status: 'failed', duplicate: false };
     }
     await store.release(jobId, owner).catch(() => undefined);

@@ -28,13 +28,13 @@ export interface JobStore {
   renew(jobId: string, owner: string, until: number): Promise<void>;
   /** Records one step's result; only the lease owner may. */
   checkpoint<K extends keyof JobSteps>(jobId: string, owner: string, step: K, value: JobSteps[K]): Promise<void>;
-  /** Ends the job; only the lease owner may. */
-  finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<void>;
+  /** Ends the job; only the lease owner may. Returns the ended record. */
+  finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<JobRecord>;
   /**
    * Parks the job until the shopper authenticates: `requires_action` with where and until when;
-   * the lease is given up (only the lease owner may).
+   * the lease is given up (only the lease owner may). Returns the parked record.
    */
-  awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }): Promise<void>;
+  awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }): Promise<JobRecord>;
   /**
    * Ends a parked job with what the payment became: only from `requires_action` (false when the job
    * was no longer waiting — ended by a webhook, another reader, or the expiry), so a finished job
@@ -159,24 +159,26 @@ export class DynamoDbJobStore implements JobStore {
     await this.ownedUpdate(jobId, owner, 'SET steps.#step = :value, updated_at = :at', { '#step': step }, { ':value': value });
   }
 
-  async finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<void> {
+  async finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<JobRecord> {
     const error = outcome.status === 'failed' ? outcome.error : undefined;
-    await this.ownedUpdate(
+    return this.ownedUpdate(
       jobId,
       owner,
       `SET #status = :status, updated_at = :at${error ? ', #error = :error' : ''} REMOVE lease_owner, lease_until`,
       { '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
       { ':status': outcome.status, ...(error ? { ':error': error } : {}) },
+      { returnRecord: true },
     );
   }
 
-  async awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }): Promise<void> {
-    await this.ownedUpdate(
+  async awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }): Promise<JobRecord> {
+    return this.ownedUpdate(
       jobId,
       owner,
       'SET #status = :status, next_action = :action, action_expires_at = :expires, updated_at = :at REMOVE lease_owner, lease_until',
       { '#status': 'status' },
       { ':status': 'requires_action', ':action': action.next_action, ':expires': action.action_expires_at },
+      { returnRecord: true },
     );
   }
 
@@ -304,9 +306,12 @@ export class DynamoDbJobStore implements JobStore {
     );
   }
 
-  private async ownedUpdate(jobId: string, owner: string, expression: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
+  /** A write only the lease owner may make; with `returnRecord`, the record as the write left it (no second read). */
+  private async ownedUpdate(jobId: string, owner: string, expression: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void>;
+  private async ownedUpdate(jobId: string, owner: string, expression: string, names: Record<string, string>, values: Record<string, unknown>, options: { returnRecord: true }): Promise<JobRecord>;
+  private async ownedUpdate(jobId: string, owner: string, expression: string, names: Record<string, string>, values: Record<string, unknown>, options?: { returnRecord: true }): Promise<JobRecord | void> {
     try {
-      await this.documents.send(
+      const { Attributes } = await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { job_id: jobId },
@@ -314,8 +319,10 @@ export class DynamoDbJobStore implements JobStore {
           ConditionExpression: 'lease_owner = :owner',
           ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
           ExpressionAttributeValues: { ...values, ':owner': owner, ':at': now() },
+          ...(options?.returnRecord ? { ReturnValues: 'ALL_NEW' as const } : {}),
         }),
       );
+      if (options?.returnRecord) return Attributes as JobRecord;
     } catch (error) {
       if (isConditionFailure(error)) throw new LeaseLostError(jobId);
       throw error;
