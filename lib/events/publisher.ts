@@ -41,9 +41,12 @@ export class EventPublisher {
 
   async publish(events: MerchantEvent[]): Promise<void> {
     if (events.length === 0) return;
-    for (const event of events) {
-      if (await this.store.add(event)) this.log.info('Event recorded', { eventId: event.id, type: event.type });
-    }
+    // Independent conditional puts: side by side, not one after another on the worker's path.
+    await Promise.all(
+      events.map(async (event) => {
+        if (await this.store.add(event)) this.log.info('Event recorded', { eventId: event.id, type: event.type });
+      }),
+    );
     await this.queue.send(events.map((event) => event.id));
   }
 
