@@ -2,6 +2,9 @@
  * What several functions share, made once per Lambda container: the Secrets Manager source (one TTL
  * cache for every secret the function reads) and readers for the secrets our own code uses.
  */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import middy from '@middy/core';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { merchantKeysSchema, type MerchantKeys } from '../lib/auth';
@@ -9,7 +12,7 @@ import { eventsEnv, readConfig } from '../lib/config';
 import { dataKeysSchema, type DataKeys } from '../lib/crypto';
 import { EventPublisher, EventStore, SqsDeliveryQueue } from '../lib/events';
 import { DynamoDbIdempotencyStore, DynamoDbJobStore, SqsJobQueue } from '../lib/jobs';
-import { logger } from '../lib/log';
+import { correlated, logger } from '../lib/log';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
 
 const { SECRETS_TTL_SECONDS } = readConfig(z.object({ SECRETS_TTL_SECONDS: z.coerce.number().int().positive().default(300) }));
@@ -48,4 +51,16 @@ export function jobIntake(config: { JOBS_TABLE_NAME: string; VAULT_JOBS_QUEUE_UR
 export function eventPublisher(): EventPublisher {
   const config = readConfig(eventsEnv);
   return new EventPublisher(new EventStore(config.JOBS_TABLE_NAME, dynamoDbClient()), new SqsDeliveryQueue(config.WEBHOOK_DELIVERIES_QUEUE_URL, sqsClient()), logger);
+}
+
+/**
+ * A queue consumer (SQS event source mapping with ReportBatchItemFailures): each record through
+ * `handleRecord`; a record that throws is reported as a batch item failure and comes back.
+ */
+export function queueConsumer(handleRecord: (record: SQSRecord) => Promise<void>) {
+  const processor = new BatchProcessor(EventType.SQS);
+  return correlated(
+    middy<SQSEvent>().handler(async (event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false })),
+    () => ({}),
+  );
 }

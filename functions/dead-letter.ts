@@ -1,19 +1,16 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { dynamoDbClient } from '../lib/aws';
 import { deadLetterEnv, readConfig } from '../lib/config';
 import { createHyperswitchClients } from '../lib/hyperswitch';
 import { DynamoDbJobStore, JOB_ID_PATTERN, newJobRecord, reconcileFailedJob } from '../lib/jobs';
-import { correlated, logger } from '../lib/log';
+import { logger } from '../lib/log';
 import { count } from '../lib/metrics';
 import { SecretsManagerSource } from '../lib/secrets';
-import { eventPublisher } from './commons';
+import { eventPublisher, queueConsumer } from './commons';
 
 const config = readConfig(deadLetterEnv);
 const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
 const { vault, payments } = createHyperswitchClients(config, new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS }), logger);
-const processor = new BatchProcessor(EventType.SQS);
 const events = eventPublisher();
 
 const RETRIES_EXHAUSTED = { code: 'retries_exhausted', message: 'The job could not be completed after repeated attempts', retryable: false };
@@ -49,7 +46,4 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   await events.publishJob((await store.get(jobId)) ?? job);
 }
 
-export const handler = correlated(
-  middy<SQSEvent>().handler(async (event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false })),
-  () => ({}),
-);
+export const handler = queueConsumer(handleRecord);

@@ -1,23 +1,19 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { dynamoDbClient } from '../lib/aws';
 import { jobsEnv, paymentsApiEnv, readConfig } from '../lib/config';
 import { createPaymentsClient } from '../lib/hyperswitch';
 import { DynamoDbJobStore } from '../lib/jobs';
-import { correlated, logger, withLogContext } from '../lib/log';
-import { SecretsManagerSource } from '../lib/secrets';
+import { logger, withLogContext } from '../lib/log';
 import { applyHyperswitchEvent, hyperswitchEventMessageSchema } from '../lib/webhooks';
-import { eventPublisher } from './commons';
+import { eventPublisher, queueConsumer, secrets } from './commons';
 
 const config = readConfig(jobsEnv.omit({ CARD_KEYS_SECRET_ID: true }).extend(paymentsApiEnv.shape));
 const deps = {
   store: new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient()),
-  payments: createPaymentsClient(config, new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS }), logger),
+  payments: createPaymentsClient(config, secrets, logger),
   log: logger,
   jobChanged: eventPublisher().publishJob,
 };
-const processor = new BatchProcessor(EventType.SQS);
 
 async function handleRecord(record: SQSRecord): Promise<void> {
   const parsed = hyperswitchEventMessageSchema.safeParse(JSON.parse(record.body));
@@ -33,7 +29,4 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 }
 
 /** The Hyperswitch events queue consumer: each event is read again from Hyperswitch, then applied. */
-export const handler = correlated(
-  middy<SQSEvent>().handler(async (event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false })),
-  () => ({}),
-);
+export const handler = queueConsumer(handleRecord);

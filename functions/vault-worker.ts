@@ -1,6 +1,4 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { concurrencyLimit } from '../lib/concurrency';
 import { readConfig, workerEnv } from '../lib/config';
@@ -8,10 +6,10 @@ import { dataKeysSchema } from '../lib/crypto';
 import { createHyperswitchClients } from '../lib/hyperswitch';
 import { DynamoDbJobStore, holdMessageUntil, newJobRecord, parseVaultJobMessage, runVaultJob, SimulatedCrash } from '../lib/jobs';
 import { S2SVaultError } from '../lib/errors';
-import { correlated, logger, withLogContext } from '../lib/log';
+import { logger, withLogContext } from '../lib/log';
 import { count } from '../lib/metrics';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
-import { eventPublisher } from './commons';
+import { eventPublisher, queueConsumer } from './commons';
 
 const config = readConfig(workerEnv);
 const secrets = new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS });
@@ -52,7 +50,6 @@ class AwaitingShopper extends S2SVaultError {
     super(`Job ${jobId} waits for the shopper to authenticate; its message comes back when the wait ends`, { code: 'awaiting_shopper', retryable: true });
   }
 }
-const processor = new BatchProcessor(EventType.SQS);
 
 /**
  * One queue message. A message that cannot run ends its job `failed` (and is acknowledged); one
@@ -90,7 +87,4 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 }
 
 /** The vault-jobs queue consumer (SQS event source mapping with ReportBatchItemFailures). */
-export const handler = correlated(
-  middy<SQSEvent>().handler(async (event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false })),
-  () => ({}),
-);
+export const handler = queueConsumer(handleRecord);

@@ -1,26 +1,24 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import middy from '@middy/core';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
+import { queueConsumer, secrets } from './commons';
 import * as z from 'zod';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { readConfig, webhookDeliveryEnv } from '../lib/config';
 import { S2SVaultError } from '../lib/errors';
 import { deliver, EVENT_ID_PATTERN, EventStore, parseEndpoints, retryDelaySeconds } from '../lib/events';
 import { holdMessageUntil } from '../lib/jobs';
-import { correlated, logger, withLogContext } from '../lib/log';
-import { SecretsManagerSource, typedSecret } from '../lib/secrets';
+import { logger, withLogContext } from '../lib/log';
+import { typedSecret } from '../lib/secrets';
 
 const config = readConfig(webhookDeliveryEnv);
 const endpoints = parseEndpoints(config.WEBHOOK_ENDPOINTS, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_ENDPOINTS });
-const secrets = typedSecret(
-  new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS }),
+const signingSecrets = typedSecret(
+  secrets,
   config.MERCHANT_WEBHOOK_SECRET_ID,
   // Newest first; during a rotation every one signs, so a receiver knowing either verifies.
   z.object({ secrets: z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{24,}$/)).min(1) }),
 );
 const store = new EventStore(config.JOBS_TABLE_NAME, dynamoDbClient());
 const sqs = sqsClient();
-const processor = new BatchProcessor(EventType.SQS);
 const schedule = config.WEBHOOK_RETRY_DELAYS_SECONDS;
 
 /** Not an error of ours: the endpoint did not take the event, which comes back after its delay. */
@@ -66,7 +64,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     }
     const attempt = Number(record.attributes.ApproximateReceiveCount);
     const final = attempt > schedule.length;
-    const outcome = await deliver(eventId, stored, store, { endpoints, secrets: (await secrets.get()).secrets, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_ENDPOINTS, log: logger, final, since });
+    const outcome = await deliver(eventId, stored, store, { endpoints, secrets: (await signingSecrets.get()).secrets, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_ENDPOINTS, log: logger, final, since });
     if (outcome.delivered) return;
     if (final) {
       logger.error('Event not delivered after every attempt: it goes to the DLQ, marked failed', { type: stored.event.type, endpoints: outcome.pending });
@@ -80,7 +78,4 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 }
 
 /** The webhook deliveries queue consumer (SQS event source mapping with ReportBatchItemFailures). */
-export const handler = correlated(
-  middy<SQSEvent>().handler(async (event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false })),
-  () => ({}),
-);
+export const handler = queueConsumer(handleRecord);
