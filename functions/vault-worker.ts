@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { concurrencyLimit } from '../lib/concurrency';
-import { readConfig, workerEnv } from '../lib/config';
+import { intentFreshMs, readConfig, workerEnv } from '../lib/config';
 import { dataKeysSchema } from '../lib/crypto';
 import { createHyperswitchClients } from '../lib/hyperswitch';
 import { DynamoDbJobStore, holdMessageUntil, newJobRecord, parseVaultJobMessage, runVaultJob, SimulatedCrash } from '../lib/jobs';
@@ -27,6 +27,7 @@ const deps = {
   log: logger,
   leaseMs: config.JOB_LEASE_SECONDS * 1000,
   settleMs: config.HYPERSWITCH_SETTLE_MS,
+  intentFreshMs: intentFreshMs(config),
   offSessionRequiresSetup: config.OFF_SESSION_REQUIRES_SETUP,
   verificationCurrency: config.VERIFICATION_CURRENCY,
   actionWindowMs: config.AUTHENTICATION_WINDOW_SECONDS * 1000,

@@ -110,12 +110,20 @@ export const workerEnv = jobsEnv
    */
   CHAOS_CRASH_PROBABILITY: z.coerce.number().min(0).max(1).default(0),
   })
-  // The lease is renewed before each Hyperswitch call, so one call with all its retries must fit in it.
-  .refine((env) => env.JOB_LEASE_SECONDS * 1000 > callBudgetMs(retryPolicy(env), env.HYPERSWITCH_TIMEOUT_MS), {
+  // A create starts with at least one call's budget left of the lease its intent's write extended (intentFreshMs).
+  .refine((env) => intentFreshMs(env) > 0, {
     path: ['JOB_LEASE_SECONDS'],
     message: 'must exceed one Hyperswitch call with its retries (HYPERSWITCH_TIMEOUT_MS × (HYPERSWITCH_MAX_RETRIES + 1) plus the waits between)',
   });
 export type WorkerEnv = z.infer<typeof workerEnv>;
+
+/**
+ * How long after the write that recorded its intent (and extended the lease) a create may still be
+ * sent: what the lease has left over once one call with all its retries is set aside.
+ */
+export function intentFreshMs(env: Pick<HyperswitchEnv, 'HYPERSWITCH_MAX_RETRIES' | 'HYPERSWITCH_MAX_RETRY_AFTER_MS' | 'HYPERSWITCH_TIMEOUT_MS'> & { JOB_LEASE_SECONDS: number }): number {
+  return env.JOB_LEASE_SECONDS * 1000 - callBudgetMs(retryPolicy(env), env.HYPERSWITCH_TIMEOUT_MS);
+}
 
 /** The dead-letter handler reconciles failed jobs with Hyperswitch: it reads, never creates. */
 export const deadLetterEnv = hyperswitchEnv.extend({ JOBS_TABLE_NAME: z.string().min(1) });

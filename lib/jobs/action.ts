@@ -40,9 +40,6 @@ export async function resolveAwaitingAction(job: JobRecord, deps: ActionDeps): P
   const waiting = payment.status === 'requires_customer_action';
   if (waiting && job.action_expires_at && (deps.clock ?? Date.now)() < Date.parse(job.action_expires_at)) return job;
   const outcome = waiting ? { status: 'failed' as const, error: EXPIRED } : settledOutcome(payment, stepName === 'verification' ? verificationFailure : chargeFailure);
-  // A payment this job vaulted the card for was the customer-initiated setup: the card is ready for MITs.
-  const vaulted = job.steps.payment_method.status === 'succeeded' ? job.steps.payment_method.payment_method_id : undefined;
-  if (outcome.status === 'succeeded' && vaulted) await deps.store.markSetUpForOffSession(vaulted);
   const value: PaymentStep = { ...step, status: outcome.status, payment_status: payment.status };
   const resolved = await deps.store.resolveAction(job.job_id, stepName, value, outcome);
   if (resolved) deps.log.info('Vault job resolved after the shopper', { jobId: job.job_id, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });

@@ -11,7 +11,8 @@ import { HyperswitchConnectorError, HyperswitchDuplicateError, HyperswitchError,
 import { resolveAwaitingAction } from './action';
 import { count, milliseconds } from '../metrics';
 import { newJobRecord } from './record';
-import { JobFailure, RetryLaterError, SimulatedCrash, type HyperswitchCall, type PipelineDeps, type StepRun } from './run-context';
+import { JobFailure, RetryLaterError, SimulatedCrash, type EarlierAttempt, type HyperswitchCall, type PipelineDeps, type StepRun } from './run-context';
+import type { IntentStep } from './store';
 import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type JobSteps, type SealedCard, type VaultJobMessage } from './schemas';
 import { chargeStep, savedPaymentMethodStep } from './steps/charge';
 import type { StepOutcome } from './steps/payment';
@@ -82,7 +83,8 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
 
   const owner = randomUUID();
   const now = clock();
-  const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card));
+  const intent = firstIntent(message);
+  const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent);
   if (claim.outcome === 'finished') {
     // A run that ended the job may have stopped before its events were out: publishing again is a no-op otherwise.
     await deps.jobChanged?.(claim.job);
@@ -94,17 +96,17 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
   }
   if (claim.outcome === 'busy') throw new RetryLaterError(`Job ${jobId} is being processed by another run`);
 
-  const run = new JobRun(message, card, claim.job.steps, owner, deps);
+  const run = new JobRun(message, card, claim.job.steps, owner, deps, claim.intentRecorded ? { step: intent!, at: now } : undefined);
   try {
     const outcome = await run.execute();
     if (outcome.status === 'requires_action') {
       const actionExpiresAt = new Date(clock() + deps.actionWindowMs).toISOString();
-      const parked = await store.awaitAction(jobId, owner, { next_action: outcome.next_action, action_expires_at: actionExpiresAt });
+      const parked = await run.end(() => store.awaitAction(jobId, owner, { next_action: outcome.next_action, action_expires_at: actionExpiresAt }, run.unrecorded()));
       log.info('Vault job awaits the shopper', { jobId, actionExpiresAt });
       await deps.jobChanged?.(parked);
       return { status: 'requires_action', duplicate: false, actionExpiresAt };
     }
-    const finished = await store.finish(jobId, owner, outcome);
+    const finished = await run.end(() => store.finish(jobId, owner, outcome, run.unrecorded()));
     jobFinished(claim.job, outcome.status, outcome.status === 'failed' ? outcome.error.code : undefined, clock());
     log.info('Vault job finished', { jobId, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
     await deps.jobChanged?.(finished);
@@ -113,16 +115,26 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
     if (error instanceof SimulatedCrash) throw error;
     const fault = jobFault(error);
     if (fault) {
-      const failed = await store.finish(jobId, owner, { status: 'failed', error: fault });
+      const failed = await run.end(() => store.finish(jobId, owner, { status: 'failed', error: fault }, run.unrecorded()));
       jobFinished(claim.job, 'failed', fault.code, clock());
       log.warn('Vault job failed', { jobId, code: fault.code });
       await deps.jobChanged?.(failed);
       return { status: 'failed', duplicate: false };
     }
-    await store.release(jobId, owner).catch(() => undefined);
+    await store.release(jobId, owner, run.unrecorded()).catch(() => undefined);
     if (error instanceof RetryLaterError) throw error;
     throw new RetryLaterError(`Job ${jobId} will be retried: ${error instanceof S2SVaultError ? error.code : 'unexpected error'}`, error);
   }
+}
+
+/**
+ * The step whose create a job sends first, whose intent the claim records on the job's first
+ * attempt: the card for a job that vaults one, else the charge of a saved card. (The customer
+ * needs none: its reference makes a repeated create answer HE_01.)
+ */
+function firstIntent(message: VaultJobMessage): IntentStep | undefined {
+  if ('card' in message) return 'payment_method';
+  return message.charge ? 'payment' : undefined;
 }
 
 /** Publishes the events of the job's record as it now stands (a failure leaves the message to come back and publish again). */
@@ -157,12 +169,16 @@ function initialRecord(message: VaultJobMessage, card?: SealedCard): JobRecord {
 
 /**
  * One run of one job: the steps in order, each skipped when the record shows it done (steps/).
- * Every Hyperswitch call renews the lease first, so the call starts with a whole lease ahead of it
- * (longer than a call with its retries can take) and no other run can act on the job meanwhile; a
- * run that lost the lease stops there.
+ * The record is written only when it must be: before a create that must not be repeated blindly
+ * (its intent, carrying the results so far and extending the lease) and at the end. A run that
+ * stops in between loses only results that the next run finds again (run-context.ts, `record`).
  */
 class JobRun implements StepRun {
   readonly jobId: string;
+  private pending: Partial<JobSteps> = {};
+  private callsMade = 0;
+  /** Intents recorded by earlier runs, as the claim found them (this run's own are not among them). */
+  private readonly earlier: Partial<Record<IntentStep, EarlierAttempt>>;
 
   constructor(
     readonly message: VaultJobMessage,
@@ -170,8 +186,16 @@ class JobRun implements StepRun {
     readonly steps: JobSteps,
     private readonly owner: string,
     readonly deps: PipelineDeps,
+    /** The intent this run recorded last (the claim's, or a checkpoint's), and when. */
+    private intent: { step: IntentStep; at: number } | undefined,
   ) {
     this.jobId = message.job_id;
+    this.earlier = Object.fromEntries(
+      INTENT_STEPS.flatMap((step) => {
+        const { attempted_at: attemptedAt, first_attempted_at: firstAttemptedAt } = steps[step] ?? {};
+        return attemptedAt && step !== intent?.step ? [[step, { attempted_at: attemptedAt, first_attempted_at: firstAttemptedAt ?? attemptedAt }]] : [];
+      }),
+    );
   }
 
   async execute(): Promise<StepOutcome> {
@@ -188,8 +212,6 @@ class JobRun implements StepRun {
     return this.timed('payment', () => chargeStep(this, customerId, paymentMethodId, cardToken));
   }
 
-  private callsMade = 0;
-
   /** A step's duration, when it ran (a step the record shows done, skipped without a call, is not one). */
   private async timed<T>(step: keyof JobSteps, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
@@ -203,21 +225,52 @@ class JobRun implements StepRun {
 
   readonly call: HyperswitchCall = async (operation, fn) => {
     this.callsMade++;
-    await this.deps.store.renew(this.jobId, this.owner, this.now() + this.deps.leaseMs);
     this.deps.crashPoint?.(`before ${operation}`);
     const result = await fn();
     this.deps.crashPoint?.(`after ${operation}`);
     return result;
   };
 
-  async checkpoint<K extends keyof JobSteps>(step: K, value: JobSteps[K]): Promise<void> {
-    this.deps.crashPoint?.(`before checkpoint ${step}`);
-    await this.deps.store.checkpoint(this.jobId, this.owner, step, value);
+  record<K extends keyof JobSteps>(step: K, value: JobSteps[K]): void {
     this.steps[step] = value;
-    this.deps.crashPoint?.(`after checkpoint ${step}`);
+    this.pending[step] = value;
+  }
+
+  async intend(step: IntentStep): Promise<void> {
+    const now = this.now();
+    if (this.intent?.step === step && now - this.intent.at <= this.deps.intentFreshMs) return;
+    const current = this.steps[step] ?? { status: 'pending' as const };
+    const at = new Date(now).toISOString();
+    this.record(step, { ...current, attempted_at: at, first_attempted_at: current.first_attempted_at ?? at } as JobSteps[typeof step]);
+    const recorded = Object.keys(this.pending).join('+');
+    this.deps.crashPoint?.(`before checkpoint ${recorded}`);
+    await this.deps.store.checkpoint(this.jobId, this.owner, this.pending, now + this.deps.leaseMs);
+    this.pending = {};
+    this.intent = { step, at: now };
+    this.deps.crashPoint?.(`after checkpoint ${recorded}`);
+  }
+
+  earlierAttempt(step: IntentStep): EarlierAttempt | undefined {
+    return this.earlier[step];
+  }
+
+  /** The results not written yet: they go with the job's end (or its release). */
+  unrecorded(): Partial<JobSteps> {
+    return this.pending;
+  }
+
+  /** The job's last write, with its crash points. */
+  async end(write: () => Promise<JobRecord>): Promise<JobRecord> {
+    this.deps.crashPoint?.('before finish');
+    const ended = await write();
+    this.pending = {};
+    this.deps.crashPoint?.('after finish');
+    return ended;
   }
 
   now(): number {
     return (this.deps.clock ?? Date.now)();
   }
 }
+
+const INTENT_STEPS: readonly IntentStep[] = ['payment_method', 'payment', 'verification'];

@@ -1,6 +1,6 @@
 /**
  * What every step of a job run shares: its dependencies, the errors that steer the run, and the
- * run's own operations (a Hyperswitch call with the lease renewed first, a checkpoint, the clock).
+ * run's own operations (a Hyperswitch call, a result to record, an intent before a create, the clock).
  */
 import type { DataKeys } from '../crypto';
 import { S2SVaultError } from '../errors';
@@ -8,15 +8,15 @@ import type { PaymentsApi, VaultApi } from '../hyperswitch';
 import type { Currency as Currencies } from '../hyperswitch/enums.generated';
 import type { Log } from '../log';
 import type { JobRecord, JobSteps, VaultJobMessage } from './schemas';
-import type { JobStore } from './store';
+import type { IntentStep, JobStore } from './store';
 
 type Currency = (typeof Currencies)[number];
 
 export interface PipelineDeps {
   store: JobStore;
   /**
-   * Called at every step boundary (before and after each Hyperswitch call and each checkpoint) with
-   * its name. Only the fault-injection tests set it: throwing a SimulatedCrash there stops the run
+   * Called at every step boundary (before and after each Hyperswitch call and each write of the
+   * record) with its name. Only the fault-injection tests set it: throwing a SimulatedCrash there stops the run
    * as a killed worker would, leaving the lease and the record as they are.
    */
   crashPoint?: (point: string) => void;
@@ -28,6 +28,13 @@ export interface PipelineDeps {
   log: Log;
   /** Shorter than the queue's visibility timeout, longer than one Hyperswitch call with its retries can take. */
   leaseMs: number;
+  /**
+   * A create is sent at most this long after the write that recorded its intent (`attempted_at`) and
+   * extended the lease — so it starts with one call's budget of lease left; an older intent is written
+   * again first. An earlier create may thus have gone out until `attempted_at` + this, and commit late
+   * until the settle time after that. The lease less one call's budget (config `intentFreshMs`).
+   */
+  intentFreshMs: number;
   /**
    * How long Hyperswitch may still act on a create after we stopped waiting for it (a late commit).
    * A card create whose outcome is unknown is not sent again before this has passed and a look-up
@@ -67,8 +74,14 @@ export class JobFailure extends S2SVaultError {
   }
 }
 
-/** A Hyperswitch call made on the job's behalf (in a run: with the lease renewed first). */
+/** A Hyperswitch call made on the job's behalf. */
 export type HyperswitchCall = <T>(operation: string, fn: () => Promise<T>) => Promise<T>;
+
+/** An intent an earlier run recorded: it may have sent the step's create, whose outcome this run must find. */
+export interface EarlierAttempt {
+  attempted_at: string;
+  first_attempted_at: string;
+}
 
 /** One run of one job, as its steps see it. */
 export interface StepRun {
@@ -77,7 +90,19 @@ export interface StepRun {
   readonly steps: JobSteps;
   readonly deps: PipelineDeps;
   readonly call: HyperswitchCall;
-  checkpoint<K extends keyof JobSteps>(step: K, value: JobSteps[K]): Promise<void>;
+  /**
+   * Records a step's result. It is written with the run's next write (an intent, or the job's end):
+   * whatever a run that stops before then had done is found again — the customer by its reference,
+   * the card and the payment by the intent recorded before their create.
+   */
+  record<K extends keyof JobSteps>(step: K, value: JobSteps[K]): void;
+  /**
+   * Before a create that must not be repeated blindly: makes sure the record holds this run's intent,
+   * fresh (the claim's, or a write now that also records the results so far and extends the lease).
+   */
+  intend(step: IntentStep): Promise<void>;
+  /** The intent an earlier run recorded for this step, if any: look for what it made before creating. */
+  earlierAttempt(step: IntentStep): EarlierAttempt | undefined;
   /** Epoch milliseconds. */
   now(): number;
 }

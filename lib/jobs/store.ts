@@ -5,8 +5,12 @@ import { S2SVaultError } from '../errors';
 import { JOB_RECORD_TTL_DAYS } from './record';
 import type { JobError, JobRecord, JobSteps, NextAction, PaymentStep } from './schemas';
 
+/** The steps whose create is not repeated blindly: an intent (`attempted_at`) is recorded before each is sent. */
+export type IntentStep = 'payment_method' | 'payment' | 'verification';
+
 export type ClaimResult =
-  | { outcome: 'claimed'; job: JobRecord }
+  /** `intentRecorded`: the claim recorded the intent of `intent` (the job's first attempt at it). */
+  | { outcome: 'claimed'; job: JobRecord; intentRecorded: boolean }
   /** The job already ended: acknowledge the message, do nothing. */
   | { outcome: 'finished'; job: JobRecord }
   /** The job waits for the shopper to authenticate: nothing to run, perhaps something to resolve. */
@@ -21,28 +25,28 @@ export interface JobStore {
   get(jobId: string): Promise<JobRecord | undefined>;
   /**
    * Takes the job for one run: sets it `processing` with a lease. `initial` is the record to create
-   * when none exists (a job a merchant published straight to the queue).
+   * when none exists (a job a merchant published straight to the queue). `intent` names the step
+   * whose create the run will send first: on the job's first attempt at it, the claim records the
+   * intent too (`attempted_at` at `lease.now`), so that create needs no write of its own.
    */
-  claim(jobId: string, lease: { owner: string; until: number; now: number }, initial: () => JobRecord): Promise<ClaimResult>;
-  /** Extends the lease before work that must not overlap another run; only the lease owner may. */
-  renew(jobId: string, owner: string, until: number): Promise<void>;
-  /** Records one step's result; only the lease owner may. */
-  checkpoint<K extends keyof JobSteps>(jobId: string, owner: string, step: K, value: JobSteps[K]): Promise<void>;
-  /** Ends the job; only the lease owner may. Returns the ended record. */
-  finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<JobRecord>;
+  claim(jobId: string, lease: { owner: string; until: number; now: number }, initial: () => JobRecord, intent?: IntentStep): Promise<ClaimResult>;
+  /** Records steps (results, an intent) and extends the lease to `leaseUntil`; only the lease owner may. */
+  checkpoint(jobId: string, owner: string, steps: Partial<JobSteps>, leaseUntil: number): Promise<void>;
+  /** Ends the job with the steps not yet recorded; only the lease owner may. Returns the ended record. */
+  finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }, steps: Partial<JobSteps>): Promise<JobRecord>;
   /**
-   * Parks the job until the shopper authenticates: `requires_action` with where and until when;
-   * the lease is given up (only the lease owner may). Returns the parked record.
+   * Parks the job until the shopper authenticates: `requires_action` with where and until when, and
+   * the steps not yet recorded; the lease is given up (only the lease owner may). Returns the parked record.
    */
-  awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }): Promise<JobRecord>;
+  awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }, steps: Partial<JobSteps>): Promise<JobRecord>;
   /**
    * Ends a parked job with what the payment became: only from `requires_action` (false when the job
    * was no longer waiting — ended by a webhook, another reader, or the expiry), so a finished job
    * never returns to an earlier state.
    */
   resolveAction<K extends 'payment' | 'verification'>(jobId: string, step: K, value: PaymentStep, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<boolean>;
-  /** Gives the lease up after a transient failure, so a redelivery can claim the job at once. */
-  release(jobId: string, owner: string): Promise<void>;
+  /** Gives the lease up after a transient failure, recording the steps done so far, so a redelivery can claim the job at once and resume. */
+  release(jobId: string, owner: string, steps: Partial<JobSteps>): Promise<void>;
   /**
    * Ends the job `failed` unless it already ended, whoever holds it (dead letters, a failed enqueue,
    * a message that cannot be processed). Creates the record when `initial` is given and none exists.
@@ -55,10 +59,6 @@ export interface JobStore {
   holdPaymentMethod(paymentMethodId: string, jobId: string): Promise<boolean>;
   /** The job that holds the payment method, if any. */
   paymentMethodHolder(paymentMethodId: string): Promise<string | undefined>;
-  /** Records that a customer-initiated setup (a charge or a verification) readied the card for MITs. */
-  markSetUpForOffSession(paymentMethodId: string): Promise<void>;
-  /** Whether a customer-initiated setup readied the card for merchant-initiated charges. */
-  isSetUpForOffSession(paymentMethodId: string): Promise<boolean>;
   /**
    * Records what a payment that was `processing` when its job ended became (a Hyperswitch webhook):
    * only its `payment_status`, only from `from`, only for that payment. False when it had moved on.
@@ -87,6 +87,16 @@ const now = () => new Date().toISOString();
 /** The key of a payment method's uniqueness record, in the job table beside the jobs (`pm#<id>`). */
 const holdKey = (paymentMethodId: string) => `pm#${paymentMethodId}`;
 
+/** `SET steps.<step> = <value>` for each step given: whole steps, so a step's result and intent never overlap in one expression. */
+function stepsUpdate(steps: Partial<JobSteps>): { sets: string[]; names: Record<string, string>; values: Record<string, unknown> } {
+  const entries = Object.entries(steps);
+  return {
+    sets: entries.map((_, i) => `steps.#step${i} = :step${i}`),
+    names: Object.fromEntries(entries.map(([step], i) => [`#step${i}`, step])),
+    values: Object.fromEntries(entries.map(([, value], i) => [`:step${i}`, value])),
+  };
+}
+
 /** DynamoDB adapter: key `job_id`, conditional writes for every transition. */
 export class DynamoDbJobStore implements JobStore {
   private readonly documents: DynamoDBDocumentClient;
@@ -112,28 +122,39 @@ export class DynamoDbJobStore implements JobStore {
     return Item as JobRecord | undefined;
   }
 
-  async claim(jobId: string, lease: { owner: string; until: number; now: number }, initial: () => JobRecord): Promise<ClaimResult> {
+  async claim(jobId: string, lease: { owner: string; until: number; now: number }, initial: () => JobRecord, intent?: IntentStep): Promise<ClaimResult> {
+    const at = now();
+    const intentAt = new Date(lease.now).toISOString();
     try {
+      // The intent rides on the claim only where no earlier run recorded one (if_not_exists): an
+      // earlier attempt's time must survive until this run has looked for what it left.
       const { Attributes } = await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { job_id: jobId },
-          UpdateExpression: 'SET #status = :processing, lease_owner = :owner, lease_until = :until, updated_at = :at ADD attempts :one',
+          UpdateExpression: `SET #status = :processing, lease_owner = :owner, lease_until = :until, updated_at = :at${
+            intent ? ', steps.#intent.attempted_at = if_not_exists(steps.#intent.attempted_at, :intentAt), steps.#intent.first_attempted_at = if_not_exists(steps.#intent.first_attempted_at, :intentAt)' : ''
+          } ADD attempts :one`,
           ConditionExpression: 'attribute_exists(job_id) AND #status IN (:queued, :processing) AND (attribute_not_exists(lease_until) OR lease_until < :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', ...(intent ? { '#intent': intent } : {}) },
           ExpressionAttributeValues: {
             ':processing': 'processing',
             ':queued': 'queued',
             ':owner': lease.owner,
             ':until': lease.until,
             ':now': lease.now,
-            ':at': now(),
+            ':at': at,
             ':one': 1,
+            ...(intent ? { ':intentAt': intentAt } : {}),
           },
-          ReturnValues: 'ALL_NEW',
+          // The record before the claim: it tells whether an earlier run recorded the intent.
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return { outcome: 'claimed', job: Attributes as JobRecord };
+      const before = Attributes as JobRecord;
+      const intentRecorded = intent !== undefined && !before.steps[intent]?.attempted_at;
+      const steps = intentRecorded ? { ...before.steps, [intent]: { ...before.steps[intent]!, attempted_at: intentAt, first_attempted_at: before.steps[intent]?.first_attempted_at ?? intentAt } } : before.steps;
+      return { outcome: 'claimed', intentRecorded, job: { ...before, status: 'processing', lease_owner: lease.owner, lease_until: lease.until, updated_at: at, attempts: before.attempts + 1, steps } };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -141,43 +162,44 @@ export class DynamoDbJobStore implements JobStore {
     if (existing?.status === 'succeeded' || existing?.status === 'failed') return { outcome: 'finished', job: existing };
     if (existing?.status === 'requires_action') return { outcome: 'awaiting_action', job: existing };
     if (existing) return { outcome: 'busy' };
-    const job: JobRecord = { ...initial(), status: 'processing', attempts: 1, lease_owner: lease.owner, lease_until: lease.until };
+    const fresh = initial();
+    const steps = intent ? { ...fresh.steps, [intent]: { ...fresh.steps[intent]!, attempted_at: intentAt, first_attempted_at: intentAt } } : fresh.steps;
+    const job: JobRecord = { ...fresh, steps, status: 'processing', attempts: 1, lease_owner: lease.owner, lease_until: lease.until };
     try {
       await this.create(job);
-      return { outcome: 'claimed', job };
+      return { outcome: 'claimed', job, intentRecorded: intent !== undefined };
     } catch (error) {
       if (error instanceof JobExistsError) return { outcome: 'busy' };
       throw error;
     }
   }
 
-  async renew(jobId: string, owner: string, until: number): Promise<void> {
-    await this.ownedUpdate(jobId, owner, 'SET lease_until = :until, updated_at = :at', {}, { ':until': until });
+  async checkpoint(jobId: string, owner: string, steps: Partial<JobSteps>, leaseUntil: number): Promise<void> {
+    const recorded = stepsUpdate(steps);
+    await this.ownedUpdate(jobId, owner, `SET ${[...recorded.sets, 'lease_until = :until', 'updated_at = :at'].join(', ')}`, recorded.names, { ...recorded.values, ':until': leaseUntil });
   }
 
-  async checkpoint<K extends keyof JobSteps>(jobId: string, owner: string, step: K, value: JobSteps[K]): Promise<void> {
-    await this.ownedUpdate(jobId, owner, 'SET steps.#step = :value, updated_at = :at', { '#step': step }, { ':value': value });
-  }
-
-  async finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<JobRecord> {
+  async finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }, steps: Partial<JobSteps>): Promise<JobRecord> {
     const error = outcome.status === 'failed' ? outcome.error : undefined;
+    const recorded = stepsUpdate(steps);
     return this.ownedUpdate(
       jobId,
       owner,
-      `SET #status = :status, updated_at = :at${error ? ', #error = :error' : ''} REMOVE lease_owner, lease_until`,
-      { '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
-      { ':status': outcome.status, ...(error ? { ':error': error } : {}) },
+      `SET ${[...recorded.sets, '#status = :status', 'updated_at = :at', ...(error ? ['#error = :error'] : [])].join(', ')} REMOVE lease_owner, lease_until`,
+      { ...recorded.names, '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
+      { ...recorded.values, ':status': outcome.status, ...(error ? { ':error': error } : {}) },
       { returnRecord: true },
     );
   }
 
-  async awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }): Promise<JobRecord> {
+  async awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }, steps: Partial<JobSteps>): Promise<JobRecord> {
+    const recorded = stepsUpdate(steps);
     return this.ownedUpdate(
       jobId,
       owner,
-      'SET #status = :status, next_action = :action, action_expires_at = :expires, updated_at = :at REMOVE lease_owner, lease_until',
-      { '#status': 'status' },
-      { ':status': 'requires_action', ':action': action.next_action, ':expires': action.action_expires_at },
+      `SET ${[...recorded.sets, '#status = :status', 'next_action = :action', 'action_expires_at = :expires', 'updated_at = :at'].join(', ')} REMOVE lease_owner, lease_until`,
+      { ...recorded.names, '#status': 'status' },
+      { ...recorded.values, ':status': 'requires_action', ':action': action.next_action, ':expires': action.action_expires_at },
       { returnRecord: true },
     );
   }
@@ -221,8 +243,9 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
-  async release(jobId: string, owner: string): Promise<void> {
-    await this.ownedUpdate(jobId, owner, 'SET updated_at = :at REMOVE lease_owner, lease_until', {}, {});
+  async release(jobId: string, owner: string, steps: Partial<JobSteps>): Promise<void> {
+    const recorded = stepsUpdate(steps);
+    await this.ownedUpdate(jobId, owner, `SET ${[...recorded.sets, 'updated_at = :at'].join(', ')} REMOVE lease_owner, lease_until`, recorded.names, recorded.values);
   }
 
   async failUnlessFinished(jobId: string, error: JobError, initial?: () => JobRecord): Promise<void> {
@@ -268,29 +291,10 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async paymentMethodHolder(paymentMethodId: string): Promise<string | undefined> {
-    return (await this.holdRecord(paymentMethodId))?.holder_job_id as string | undefined;
-  }
-
-  async markSetUpForOffSession(paymentMethodId: string): Promise<void> {
-    await this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { job_id: holdKey(paymentMethodId) },
-        UpdateExpression: 'SET off_session_ready_at = if_not_exists(off_session_ready_at, :at)',
-        ExpressionAttributeValues: { ':at': now() },
-      }),
-    );
-  }
-
-  async isSetUpForOffSession(paymentMethodId: string): Promise<boolean> {
-    return typeof (await this.holdRecord(paymentMethodId))?.off_session_ready_at === 'string';
-  }
-
-  /** A payment method's uniqueness record: the job that holds it, and whether it is set up for MITs. */
-  private async holdRecord(paymentMethodId: string): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: holdKey(paymentMethodId) }, ConsistentRead: true }));
-    return Item;
+    return Item?.holder_job_id as string | undefined;
   }
+
 
   async amendFailedJob<K extends 'payment_method' | 'payment' | 'verification'>(jobId: string, step: K, value: NonNullable<JobSteps[K]>): Promise<void> {
     const idField = step === 'payment_method' ? 'payment_method_id' : 'payment_id';

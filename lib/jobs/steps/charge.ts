@@ -4,6 +4,7 @@ import { declineError } from '../declines';
 import { paymentReference } from '../references';
 import { JobFailure, type StepRun } from '../run-context';
 import type { JobError } from '../schemas';
+import type { JobStore } from '../store';
 import { paymentStep, type StepOutcome } from './payment';
 
 /** What a charge of a saved method sends as `card_token`: the holder name, and a CVC when we have one. */
@@ -53,7 +54,7 @@ export function initiation(message: StepRun['message'], options: { setsUpOffSess
 export async function chargeStep(run: StepRun, customerId: string, paymentMethodId: string, cardToken: CardToken): Promise<StepOutcome> {
   const charge = run.message.charge!;
   const merchantInitiated = 'payment_method_id' in run.message && !run.message.customer_present;
-  if (merchantInitiated && run.deps.offSessionRequiresSetup && !(await run.deps.store.isSetUpForOffSession(paymentMethodId))) {
+  if (merchantInitiated && run.deps.offSessionRequiresSetup && !(await isSetUpForOffSession(run.deps.store, paymentMethodId))) {
     throw new JobFailure(
       'payment_method_not_set_up',
       'The card was saved without a customer-initiated setup (a charge or verify: true at checkout), so a charge without the shopper would be declined or challenged; charge it with customer_present: true, or save cards with verify: true',
@@ -71,9 +72,19 @@ export async function chargeStep(run: StepRun, customerId: string, paymentMethod
       ...(charge.description ? { description: charge.description } : {}),
       ...initiation(run.message, { setsUpOffSession }),
     },
-    setsUpOffSession,
     failure: chargeFailure,
   });
+}
+
+/**
+ * Whether a customer-initiated setup readied the card for merchant-initiated charges. Only the job
+ * that vaulted a card (its holder in the job table) can have set it up — with its checkout charge
+ * or its `verify: true` — so its record says: nothing is written for it.
+ */
+export async function isSetUpForOffSession(store: JobStore, paymentMethodId: string): Promise<boolean> {
+  const holder = await store.paymentMethodHolder(paymentMethodId);
+  const job = holder ? await store.get(holder) : undefined;
+  return job !== undefined && (job.steps.payment.status === 'succeeded' || job.steps.verification?.status === 'succeeded');
 }
 
 export const chargeFailure = (payment: Payment): JobError => (payment.status === 'failed' ? declineError(payment, 'The charge') : stuck(payment, 'The charge'));

@@ -19,7 +19,7 @@ export async function customerStep(run: StepRun): Promise<string> {
       if (error instanceof HyperswitchNotFoundError) throw new JobFailure('customer_not_found', 'The customer_id given does not exist in Hyperswitch');
       throw error;
     }
-    await run.checkpoint('customer', { status: 'skipped', customer_id: spec.customer_id });
+    run.record('customer', { status: 'skipped', customer_id: spec.customer_id });
     return spec.customer_id;
   }
   const reference = spec.merchant_reference_id ?? customerReference(run.jobId);
@@ -32,6 +32,6 @@ export async function customerStep(run: StepRun): Promise<string> {
     if (!(error instanceof HyperswitchDuplicateError)) throw error;
     customer = await run.call('customers.retrieveByReference', () => vault.getCustomerByReference(reference));
   }
-  await run.checkpoint('customer', { status: 'succeeded', customer_id: customer.id });
+  run.record('customer', { status: 'succeeded', customer_id: customer.id });
   return customer.id;
 }

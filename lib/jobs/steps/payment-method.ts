@@ -31,29 +31,30 @@ function tokenStatus(requested: boolean, present: boolean): TokenStatus {
 
 /**
  * Step 2: save the card. Hyperswitch gives payment methods no merchant reference, so a create is
- * never repeated blindly: before each create the step records `attempted_at` (and, the first time,
- * `first_attempted_at`); a run that finds it looks for the card an earlier attempt saved, and sends a
- * new create only when none exists and Hyperswitch has had `settleMs` to finish a late commit. The
- * card is then held for this job in the job table (one payment method, one job) before it is
- * recorded: a card another job holds is never this job's.
+ * never repeated blindly: before each create the record holds its intent, `attempted_at` (and, the
+ * first time, `first_attempted_at`); a run that finds an earlier one looks for the card that attempt
+ * saved, and sends a new create only when none exists and Hyperswitch has had the settle time to
+ * finish a late commit. The card is then held for this job in the job table (one payment method,
+ * one job) before it is recorded: a card another job holds is never this job's.
  */
 export async function paymentMethodStep(run: StepRun, customerId: string, card: SealedCard): Promise<string> {
   const step = run.steps.payment_method;
   if (step.status === 'succeeded' && step.payment_method_id) return step.payment_method_id;
-  const { vault, store, settleMs } = run.deps;
+  const { vault, store, settleMs, intentFreshMs } = run.deps;
   const { tokenization } = run.message as CardJobMessage;
   let method: PaymentMethod | undefined;
-  if (step.attempted_at) {
+  const earlier = run.earlierAttempt('payment_method');
+  if (earlier) {
     const facts = { last4: card.number.slice(-4), bin: card.number.slice(0, 8), exp_month: card.exp_month, exp_year: card.exp_year };
-    method = await findAttemptedCard({ jobId: run.jobId, vault, store, call: run.call }, customerId, facts, step.first_attempted_at ?? step.attempted_at);
-    const sinceAttempt = run.now() - Date.parse(step.attempted_at);
-    if (!method && sinceAttempt < settleMs) {
+    method = await findAttemptedCard({ jobId: run.jobId, vault, store, call: run.call }, customerId, facts, earlier.first_attempted_at);
+    // The earlier create went out up to intentFreshMs after its intent, and may commit up to settleMs after that.
+    const sinceAttempt = run.now() - Date.parse(earlier.attempted_at);
+    if (!method && sinceAttempt < settleMs + intentFreshMs) {
       throw new RetryLaterError(`Job ${run.jobId}: an earlier attempt's card may still be saved by Hyperswitch; looking again on the next delivery`);
     }
   }
   if (!method) {
-    const attemptedAt = new Date(run.now()).toISOString();
-    await run.checkpoint('payment_method', { ...step, attempted_at: attemptedAt, first_attempted_at: step.first_attempted_at ?? attemptedAt });
+    await run.intend('payment_method');
     method = await run.call('paymentMethods.create', () => vault.createPaymentMethod(cardCreateRequest(customerId, card, tokenization.network)));
   }
   if (!(await store.holdPaymentMethod(method.id, run.jobId))) {
@@ -61,7 +62,7 @@ export async function paymentMethodStep(run: StepRun, customerId: string, card: 
     // the next delivery looks for this job's card among those no job holds.
     throw new RetryLaterError(`Job ${run.jobId}: payment method ${method.id} is held by another job`);
   }
-  await run.checkpoint('payment_method', {
+  run.record('payment_method', {
     status: 'succeeded',
     payment_method_id: method.id,
     psp_token: tokenStatus(tokenization.psp, (method.connector_tokens?.length ?? 0) > 0),

@@ -20,8 +20,6 @@ export interface PaymentPlan {
   /** Derived from the job id: Hyperswitch keeps it unique, so the payment is never made twice. */
   reference: string;
   request: Omit<PaymentCreateRequest, 'merchant_reference_id'>;
-  /** A customer-initiated payment with `setup_future_usage: off_session`: success readies the card for MITs. */
-  setsUpOffSession: boolean;
   failure: (payment: Payment) => JobError;
 }
 
@@ -31,14 +29,13 @@ export interface PaymentPlan {
  * (since the step's first attempt), never made twice; `HE_01` means an earlier attempt made it.
  */
 export async function paymentStep(run: StepRun, stepName: 'payment' | 'verification', plan: PaymentPlan): Promise<StepOutcome> {
-  const { payments, store } = run.deps;
-  const step = run.steps[stepName] ?? { status: 'pending' as const };
+  const { payments } = run.deps;
   const lookup = (since: string) => findAttemptedPayment({ payments, call: run.call }, plan.request.customer_id, plan.reference, since);
-  let payment = step.attempted_at ? await lookup(step.first_attempted_at ?? step.attempted_at) : undefined;
+  const earlier = run.earlierAttempt(stepName);
+  let payment = earlier ? await lookup(earlier.first_attempted_at) : undefined;
   if (!payment) {
-    const attemptedAt = new Date(run.now()).toISOString();
-    const firstAttemptedAt = step.first_attempted_at ?? attemptedAt;
-    await run.checkpoint(stepName, { ...step, attempted_at: attemptedAt, first_attempted_at: firstAttemptedAt });
+    await run.intend(stepName);
+    const firstAttemptedAt = run.steps[stepName]!.first_attempted_at!;
     try {
       payment = await run.call('payments.createAndConfirm', () =>
         payments.createAndConfirmPayment({ ...plan.request, merchant_reference_id: plan.reference, metadata: { [JOB_ID_METADATA_KEY]: run.jobId } }),
@@ -51,13 +48,11 @@ export async function paymentStep(run: StepRun, stepName: 'payment' | 'verificat
   }
   const redirect = redirectOf(payment);
   if (redirect) {
-    await run.checkpoint(stepName, { ...run.steps[stepName], status: 'requires_action', payment_id: payment.id, payment_status: payment.status });
+    run.record(stepName, { ...run.steps[stepName]!, status: 'requires_action', payment_id: payment.id, payment_status: payment.status });
     return { status: 'requires_action', next_action: redirect };
   }
   const outcome = settledOutcome(payment, plan.failure);
-  // Before the checkpoint: a run that stops in between finds the payment again and marks again.
-  if (outcome.status === 'succeeded' && plan.setsUpOffSession) await store.markSetUpForOffSession(plan.request.payment_method_id);
-  await run.checkpoint(stepName, { status: outcome.status, payment_id: payment.id, payment_status: payment.status });
+  run.record(stepName, { status: outcome.status, payment_id: payment.id, payment_status: payment.status });
   return outcome;
 }
 

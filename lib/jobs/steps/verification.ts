@@ -24,7 +24,6 @@ export async function verificationStep(run: StepRun, customerId: string, payment
       payment_method_data: { card_token: cardToken },
       ...initiation(run.message, { setsUpOffSession: true }),
     },
-    setsUpOffSession: true,
     failure: verificationFailure,
   });
 }

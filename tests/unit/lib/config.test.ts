@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { checkoutEnv, hyperswitchEnv, readConfig, workerEnv } from '../../../lib/config';
+import { checkoutEnv, hyperswitchEnv, intentFreshMs, readConfig, workerEnv } from '../../../lib/config';
 import { ConfigError } from '../../../lib/errors';
 
 describe('readConfig', () => {
@@ -42,7 +42,10 @@ describe('readConfig', () => {
     const worker = { ...required, JOBS_TABLE_NAME: 't', CARD_KEYS_SECRET_ID: 'k', VAULT_JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/vault-jobs' };
     expect(readConfig(workerEnv, worker).JOB_LEASE_SECONDS).toBe(45);
     expect(() => readConfig(workerEnv, { ...worker, JOB_LEASE_SECONDS: '20' })).toThrow(/JOB_LEASE_SECONDS is invalid: must exceed one Hyperswitch call/);
-    expect(readConfig(workerEnv, { ...worker, JOB_LEASE_SECONDS: '3', HYPERSWITCH_TIMEOUT_MS: '800', HYPERSWITCH_MAX_RETRY_AFTER_MS: '0' }).JOB_LEASE_SECONDS).toBe(3);
+    const short = readConfig(workerEnv, { ...worker, JOB_LEASE_SECONDS: '3', HYPERSWITCH_TIMEOUT_MS: '800', HYPERSWITCH_MAX_RETRY_AFTER_MS: '0' });
+    expect(short.JOB_LEASE_SECONDS).toBe(3);
+    // One call's budget is 3 × 800 ms + 100 + 200 ms of backoff: a create may start up to 300 ms after its intent.
+    expect(intentFreshMs(short)).toBe(300);
   });
 
   it('reads return-URL origins as a list of origins, and refuses one with a path', () => {

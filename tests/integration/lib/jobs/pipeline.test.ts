@@ -44,8 +44,11 @@ afterAll(async () => Promise.all([hyperswitch.close(), table.close()]));
 beforeEach(() => hyperswitch.simulator.reset());
 
 function deps(overrides: Partial<PipelineDeps> = {}): PipelineDeps {
-  return { store, vault: hyperswitch.vault, payments: hyperswitch.payments, dataKeys: async () => keys, log: hyperswitch.log, leaseMs: 5_000, settleMs: 0, offSessionRequiresSetup: true, verificationCurrency: 'USD', actionWindowMs: 60_000, ...overrides };
+  return { store, vault: hyperswitch.vault, payments: hyperswitch.payments, dataKeys: async () => keys, log: hyperswitch.log, leaseMs: 5_000, intentFreshMs: 2_000, settleMs: 0, offSessionRequiresSetup: true, verificationCurrency: 'USD', actionWindowMs: 60_000, ...overrides };
 }
+
+/** A redelivery once an earlier create whose outcome was lost can no longer commit (here settleMs is 0, intentFreshMs 2 s). */
+const pastSettle = () => deps({ clock: () => Date.now() + 2_001 });
 
 function job(body: Record<string, unknown> = {}): VaultJobMessage {
   const request = vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT).parse({ ...validCheckout(), ...body });
@@ -54,16 +57,15 @@ function job(body: Record<string, unknown> = {}): VaultJobMessage {
 
 const inspect = () => hyperswitch.simulator.inspect();
 
-/** The real store, made to fail once at the named point. */
-function crashingStore(at: { method: 'checkpoint'; step: string } | { method: 'finish' }): JobStore {
+/** The real store, made to fail once at the named write. */
+function crashingStore(at: { method: 'checkpoint' | 'finish' | 'release' }): JobStore {
   let crashed = false;
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (property !== at.method || typeof value !== 'function') return value;
       return async (...args: unknown[]) => {
-        const hit = at.method === 'finish' || args[2] === (at as { step: string }).step;
-        if (hit && !crashed) {
+        if (!crashed) {
           crashed = true;
           throw new Error(`injected crash before ${String(property)}`);
         }
@@ -143,11 +145,11 @@ describe('runVaultJob', () => {
     const message = job({ charge: { amount: 100, currency: 'USD' } });
     const start = Date.now();
     const stepsTimed = async (run: () => Promise<unknown>) => (await capturedMetrics(() => run().catch(() => undefined))).filter(({ name }) => name === 'StepDuration').map(({ dimensions }) => dimensions.step);
-    const crashAfterCustomer = (point: string) => {
-      if (point === 'after checkpoint customer') throw new SimulatedCrash(point);
+    const crashBeforeCharge = (point: string) => {
+      if (point === 'after checkpoint customer+payment_method+payment') throw new SimulatedCrash(point);
     };
-    expect(await stepsTimed(() => runVaultJob(message, deps({ crashPoint: crashAfterCustomer, clock: () => start })))).toEqual(['customer']);
-    expect(await stepsTimed(() => runVaultJob(message, deps({ clock: () => start + 5_001 })))).toEqual(['payment_method', 'payment']);
+    expect(await stepsTimed(() => runVaultJob(message, deps({ crashPoint: crashBeforeCharge, clock: () => start })))).toEqual(['customer', 'payment_method']);
+    expect(await stepsTimed(() => runVaultJob(message, deps({ clock: () => start + 5_001 })))).toEqual(['payment']);
     expect((await store.get(message.job_id))?.status).toBe('succeeded');
   });
 
@@ -166,19 +168,36 @@ describe('runVaultJob', () => {
     expect(halfDone).toMatchObject({ status: 'processing', steps: { customer: { status: 'succeeded' }, payment_method: { status: 'pending' } } });
     expect(halfDone?.lease_owner).toBeUndefined();
 
-    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    await expect(runVaultJob(message, pastSettle())).resolves.toMatchObject({ status: 'succeeded' });
     expect(inspect().requests['POST /v2/customers']?.total).toBe(1);
     expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
     expect((await store.get(message.job_id))?.attempts).toBe(2);
   });
 
-  it('recovers a customer created just before a crash (no checkpoint) by its reference, not by creating another', async () => {
+  it('a run killed before its last write loses nothing: the customer is found by its reference, the card by the claim\'s intent', async () => {
     const message = job();
-    await expect(runVaultJob(message, deps({ store: crashingStore({ method: 'checkpoint', step: 'customer' }) }))).rejects.toBeInstanceOf(RetryLaterError);
-    expect(inspect().customers).toBe(1);
-    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    const start = Date.now();
+    const killedBeforeFinish = (point: string) => {
+      if (point === 'before finish') throw new SimulatedCrash(point);
+    };
+    await expect(runVaultJob(message, deps({ crashPoint: killedBeforeFinish, clock: () => start }))).rejects.toBeInstanceOf(SimulatedCrash);
+    expect(await store.get(message.job_id)).toMatchObject({ status: 'processing', steps: { customer: { status: 'pending' }, payment_method: { status: 'pending', attempted_at: new Date(start).toISOString() } } });
+    expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
+    await expect(runVaultJob(message, deps({ clock: () => start + 5_001 }))).resolves.toMatchObject({ status: 'succeeded' });
     expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
     expect(inspect().requests['POST /v2/customers']?.by_status).toEqual({ 200: 1, 400: 1 });
+    expect(inspect().requests['POST /v2/payment-methods']?.total).toBe(1);
+  });
+
+  it('a transient failure at the last write still records what the run did, with the lease given up', async () => {
+    const message = job();
+    await expect(runVaultJob(message, deps({ store: crashingStore({ method: 'finish' }) }))).rejects.toBeInstanceOf(RetryLaterError);
+    const released = await store.get(message.job_id);
+    expect(released).toMatchObject({ status: 'processing', steps: { customer: { status: 'succeeded' }, payment_method: { status: 'succeeded' } } });
+    expect(released?.lease_owner).toBeUndefined();
+    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    expect(inspect().requests['POST /v2/customers']?.total).toBe(1);
+    expect(inspect().requests['GET /v2/customers/' + released!.steps.customer.customer_id + '/saved-payment-methods']).toBeUndefined();
   });
 
   it('finds a charge that Hyperswitch made before failing, instead of charging twice', async () => {
@@ -230,7 +249,7 @@ describe('runVaultJob', () => {
     hyperswitch.simulator.faults.enqueue([{ kind: 'timeout', route: 'POST /v2/payment-methods' }]);
     await expect(runVaultJob(message, deps())).rejects.toBeInstanceOf(RetryLaterError);
     expect(inspect().payment_methods).toBe(0);
-    await expect(runVaultJob(message, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    await expect(runVaultJob(message, pastSettle())).resolves.toMatchObject({ status: 'succeeded' });
     expect(inspect().payment_methods).toBe(1);
   });
 
@@ -321,7 +340,7 @@ describe('runVaultJob', () => {
       const later = deps({ clock: () => Date.now() + 3_000 });
       hyperswitch.simulator.faults.enqueue([{ kind: 'timeout', route: 'POST /v2/payment-methods' }]);
       await expect(runVaultJob(mine, later)).rejects.toBeInstanceOf(RetryLaterError);
-      await expect(runVaultJob(mine, later)).resolves.toMatchObject({ status: 'succeeded' });
+      await expect(runVaultJob(mine, deps({ clock: () => Date.now() + 3_000 + 2_001 }))).resolves.toMatchObject({ status: 'succeeded' });
       const recorded = (await store.get(mine.job_id))!.steps.payment_method.payment_method_id!;
       expect(recorded).not.toBe(before.id);
       expect(await store.paymentMethodHolder(before.id)).toBeUndefined();
@@ -336,7 +355,7 @@ describe('runVaultJob', () => {
       await expect(runVaultJob(mine, deps())).rejects.toBeInstanceOf(RetryLaterError);
       await runVaultJob(concurrent, deps());
       const theirs = (await store.get(concurrent.job_id))!.steps.payment_method.payment_method_id!;
-      await expect(runVaultJob(mine, deps())).resolves.toMatchObject({ status: 'succeeded' });
+      await expect(runVaultJob(mine, pastSettle())).resolves.toMatchObject({ status: 'succeeded' });
       const recorded = (await store.get(mine.job_id))!.steps.payment_method.payment_method_id!;
       expect(recorded).not.toBe(theirs);
       expect(await store.paymentMethodHolder(recorded)).toBe(mine.job_id);
@@ -431,20 +450,19 @@ describe('runVaultJob', () => {
   });
 
   describe('a worker killed at any step boundary', () => {
-    // Every boundary of a vault + charge job, in order; the intent and result checkpoints share names.
+    // Every boundary of a vault + charge job, in order: the claim carries the card's intent, the
+    // charge's intent carries the customer and the card, the end carries the charge.
     const BOUNDARIES = [
-      'before customers.create', 'after customers.create', 'before checkpoint customer', 'after checkpoint customer',
-      'before checkpoint payment_method', 'after checkpoint payment_method', 'before paymentMethods.create', 'after paymentMethods.create',
-      'before checkpoint payment_method', 'after checkpoint payment_method',
-      'before checkpoint payment', 'after checkpoint payment', 'before payments.createAndConfirm', 'after payments.createAndConfirm',
-      'before checkpoint payment', 'after checkpoint payment',
+      'before customers.create', 'after customers.create', 'before paymentMethods.create', 'after paymentMethods.create',
+      'before checkpoint customer+payment_method+payment', 'after checkpoint customer+payment_method+payment',
+      'before payments.createAndConfirm', 'after payments.createAndConfirm', 'before finish', 'after finish',
     ];
     const points: string[] = [];
     beforeAll(async () => {
       await runVaultJob(job({ charge: { amount: 100, currency: 'USD' } }), deps({ crashPoint: (point) => void points.push(point) }));
     });
 
-    it('has boundaries before and after every Hyperswitch call and every checkpoint', () => {
+    it('has boundaries before and after every Hyperswitch call and every write after the claim', () => {
       expect(points).toEqual(BOUNDARIES);
     });
 
@@ -459,9 +477,11 @@ describe('runVaultJob', () => {
         }
       };
       await expect(runVaultJob(message, deps({ crashPoint: crashOnce, clock: () => start }))).rejects.toBeInstanceOf(SimulatedCrash);
-      // The crashed run still holds the lease: a redelivery now is told to come back later.
-      await expect(runVaultJob(message, deps({ clock: () => start + 1 }))).rejects.toBeInstanceOf(RetryLaterError);
-      await expect(runVaultJob(message, deps({ clock: () => start + 5_001 }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      // The crashed run still holds the lease: a redelivery now is told to come back later (unless the job had ended).
+      const early = runVaultJob(message, deps({ clock: () => start + 1 }));
+      await (point === 'after finish' ? expect(early).resolves.toMatchObject({ duplicate: true }) : expect(early).rejects.toBeInstanceOf(RetryLaterError));
+      // Killed after its last write, the run had ended the job: the next only publishes its events.
+      await expect(runVaultJob(message, deps({ clock: () => start + 5_001 }))).resolves.toEqual({ status: 'succeeded', duplicate: point === 'after finish' });
       const record = await store.get(message.job_id);
       const customerId = record!.steps.customer.customer_id!;
       const state = inspect();
