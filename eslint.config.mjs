@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Command-line entry points talk to a person on stdout.
-    files: ['local/**/main.ts', 'local/start.ts', 'local/process.ts', 'scripts/**', 'tests/faults/run.ts', 'bench/**'],
+    files: ['local/**/main.ts', 'local/start.ts', 'local/emulator.ts', 'local/process.ts', 'scripts/**', 'tests/faults/run.ts', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -57,6 +57,8 @@ export async function loadFunction(fn: FunctionConfig, config: Pick<ServerlessCo
   };
   idle.push(container());
   const functionName = `${service}-${stage}-${fn.name}`;
+  // LOCAL_LAMBDA_REPORT=1: a line per invocation, as Lambda's REPORT line, for the benchmarks' cost figures.
+  const report = process.env.LOCAL_LAMBDA_REPORT === '1';
   return {
     name: fn.name,
     async invoke(event) {
@@ -66,7 +68,7 @@ export async function loadFunction(fn: FunctionConfig, config: Pick<ServerlessCo
         functionName,
         functionVersion: '$LATEST',
         invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-        memoryLimitInMB: '512',
+        memoryLimitInMB: String(fn.memoryMB),
         logGroupName: `/aws/lambda/${functionName}`,
         logStreamName: 'local',
         callbackWaitsForEmptyEventLoop: true,
@@ -82,6 +84,7 @@ export async function loadFunction(fn: FunctionConfig, config: Pick<ServerlessCo
       });
       const handler = container();
       let timedOut = false;
+      const started = performance.now();
       try {
         return await Promise.race([handler(event, context), timeout]);
       } catch (error) {
@@ -91,6 +94,7 @@ export async function loadFunction(fn: FunctionConfig, config: Pick<ServerlessCo
         clearTimeout(timer);
         // A timed-out container is never reused (its abandoned run may still be going), as Lambda discards it.
         if (!timedOut) idle.push(handler);
+        if (report) process.stdout.write(`${JSON.stringify({ component: 'local-lambda', report: fn.name, durationMs: Math.round((performance.now() - started) * 10) / 10, memoryMB: fn.memoryMB })}\n`);
       }
     },
   };

@@ -14,6 +14,7 @@ const getAtt = z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.string()]) });
 const functionSchema = z.object({
   handler: z.string().regex(/^[\w/-]+\.\w+$/),
   timeout: z.number().optional(),
+  memorySize: z.number().optional(),
   environment: z.record(z.string(), z.string()).optional(),
   events: z
     .array(
@@ -45,6 +46,7 @@ const configSchema = z.object({
   service: z.string(),
   provider: z.object({
     timeout: z.number().default(6),
+    memorySize: z.number().default(1024),
     environment: z.record(z.string(), z.string()).default({}),
     httpApi: z
       .object({
@@ -72,7 +74,7 @@ const tableResource = z.object({
   GlobalSecondaryIndexes: z.array(z.object({ IndexName: z.string(), KeySchema: keySchema, Projection: z.object({ ProjectionType: z.enum(['ALL', 'KEYS_ONLY', 'INCLUDE']) }) })).optional(),
 });
 
-export type FunctionConfig = z.infer<typeof functionSchema> & { name: string; timeoutSeconds: number };
+export type FunctionConfig = z.infer<typeof functionSchema> & { name: string; timeoutSeconds: number; memoryMB: number };
 export type QueueConfig = z.infer<typeof queueResource>['Properties'] & { logicalId: string };
 
 export type CorsConfig = NonNullable<NonNullable<z.infer<typeof configSchema>['provider']['httpApi']>['cors']>;
@@ -108,7 +110,7 @@ export async function loadServerlessConfig(stage: string, env: NodeJS.ProcessEnv
     cors: config.provider.httpApi?.cors,
     environment: config.provider.environment,
     define: config.custom.esbuild.define,
-    functions: Object.entries(config.functions).map(([name, fn]) => ({ ...fn, name, timeoutSeconds: fn.timeout ?? config.provider.timeout })),
+    functions: Object.entries(config.functions).map(([name, fn]) => ({ ...fn, name, timeoutSeconds: fn.timeout ?? config.provider.timeout, memoryMB: fn.memorySize ?? config.provider.memorySize })),
     queues,
     tableName: table.TableName,
     table,

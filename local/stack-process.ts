@@ -12,7 +12,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '../lib/jobs';
 import type { FaultConfigInput, ScriptedFault } from './hyperswitch-sim/faults';
-import type { Inspection, JournalEntry, SimObjects } from './hyperswitch-sim/server';
+import { SIM_DEFAULTS, type Inspection, type JournalEntry, type SimObjects } from './hyperswitch-sim/server';
 
 const ROOT = join(__dirname, '..');
 const credentials = { accessKeyId: 'local-fake-access-key', secretAccessKey: 'local-fake-secret-key' };
@@ -64,7 +64,41 @@ export interface StackProcess {
 // `npm start` with its own keys must not change what the tests' stack accepts.
 const OWN_SETTINGS = /^(S2S_VAULT_|HYPERSWITCH_(BASE_URL|VAULT_|PAYMENT_))/;
 
-export async function startStackProcess(env: Record<string, string> = {}): Promise<StackProcess> {
+export interface StackProcessOptions {
+  /**
+   * SQS, DynamoDB and the Hyperswitch simulator each in a process of its own (local/emulator.ts,
+   * `npm run simulator`), so that the stack's process runs only our functions (the benchmarks).
+   */
+  apart?: boolean;
+  /** Puts something (a metering proxy) between the functions and the emulators run apart: returns the URLs they use. */
+  via?: (urls: { sqs: string; dynamoDb: string }) => Promise<{ sqs: string; dynamoDb: string }>;
+}
+
+/** Starts a command of this repository and waits until it prints `ready`. */
+async function startHelper(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(ready)) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)));
+  });
+  child.removeAllListeners('exit');
+  return child;
+}
+
+async function stopHelper(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export async function startStackProcess(env: Record<string, string> = {}, options: StackProcessOptions = {}): Promise<StackProcess> {
   const ports = {
     PORT: await freePort(),
     LOCAL_SQS_PORT: await freePort(),
@@ -73,6 +107,26 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
     HYPERSWITCH_SIM_PORT: await freePort(),
     WEB_PORT: await freePort(),
   };
+  const helpers: ChildProcess[] = [];
+  const apartEnv: Record<string, string> = {};
+  if (options.apart) {
+    helpers.push(
+      await startHelper(['local/emulator.ts', 'sqs', String(ports.LOCAL_SQS_PORT)], {}, 'listening'),
+      await startHelper(['local/emulator.ts', 'dynamodb', String(ports.LOCAL_DYNAMODB_PORT)], {}, 'listening'),
+      await startHelper(['local/hyperswitch-sim/main.ts'], { HYPERSWITCH_SIM_PORT: String(ports.HYPERSWITCH_SIM_PORT), HYPERSWITCH_SIM_WEBHOOK_URL: `http://127.0.0.1:${ports.PORT}/webhooks/hyperswitch` }, 'listening'),
+    );
+    const direct = { sqs: `http://127.0.0.1:${ports.LOCAL_SQS_PORT}`, dynamoDb: `http://127.0.0.1:${ports.LOCAL_DYNAMODB_PORT}` };
+    const used = options.via ? await options.via(direct) : direct;
+    Object.assign(apartEnv, {
+      LOCAL_SQS_URL: used.sqs,
+      LOCAL_DYNAMODB_URL: used.dynamoDb,
+      HYPERSWITCH_BASE_URL: `http://127.0.0.1:${ports.HYPERSWITCH_SIM_PORT}`,
+      HYPERSWITCH_VAULT_API_KEY: SIM_DEFAULTS.vaultApiKey,
+      HYPERSWITCH_VAULT_PROFILE_ID: SIM_DEFAULTS.profileId,
+      HYPERSWITCH_PAYMENT_API_KEY: SIM_DEFAULTS.paymentApiKey,
+      HYPERSWITCH_PAYMENT_PROFILE_ID: SIM_DEFAULTS.profileId,
+    });
+  }
   const logDirectory = mkdtempSync(join(tmpdir(), 's2s-vault-stack-'));
   const stageEnv = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOCAL_LOG_FILE: join(logDirectory, 'stack.log') };
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts'], {
@@ -90,6 +144,7 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
       HYPERSWITCH_MAX_RETRY_AFTER_MS: '0',
       // Not the default (npm run events:listen, which a developer may have running): nothing listens here.
       S2S_VAULT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/`,
+      ...apartEnv,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,11 +157,15 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
   const api = `http://127.0.0.1:${ports.PORT}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`The local stack exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) {
+      for (const helper of helpers) await stopHelper(helper);
+      throw new Error(`The local stack exited with ${child.exitCode}:\n${output}`);
+    }
     const ok = await fetch(`${api}/health`).then((r) => r.ok, () => false);
     if (ok && output.includes('X-Client-Secret: <client_secret>')) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
+      for (const helper of helpers) await stopHelper(helper);
       throw new Error(`The local stack did not become healthy:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -182,6 +241,7 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
       dynamo.destroy();
       child.kill('SIGTERM');
       const code = await exited;
+      for (const helper of helpers) await stopHelper(helper);
       rmSync(logDirectory, { recursive: true, force: true });
       if (code !== 0) throw new Error(`The local stack stopped with ${code}:\n${output.slice(-2000)}`);
     },

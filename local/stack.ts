@@ -4,13 +4,12 @@
  * and keys are given), the functions of serverless.yml behind a local HTTP API, and pollers that feed
  * the queue consumers like the Lambda SQS event source mapping.
  */
-import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { hashApiKey } from '../lib/auth';
 import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator } from './hyperswitch-sim/server';
 import type { WebhookFaults } from './hyperswitch-sim/webhooks';
+import { startDynamoDbEmulator, startSqsEmulator } from './emulators';
 import { createHttpApi, listen } from './http-api';
 import { loadFunction } from './lambda';
 import { LocalSecretsManager } from './secrets-manager';
@@ -67,6 +66,8 @@ export interface LocalStackOptions {
   hyperswitchWebhookFaults?: WebhookFaults;
   /** Where merchant events go, signed with which secret. */
   webhook: { url: string; secret: string };
+  /** Emulators already running in processes of their own (local/emulator.ts), instead of in this one. */
+  external?: { sqsUrl?: string; dynamoDbUrl?: string };
   /** A real Hyperswitch instead of the simulator. */
   hyperswitch?: { baseUrl: string; vault: { apiKey: string; profileId: string }; payment: { apiKey: string; profileId: string } };
   log: (line: Record<string, unknown>) => void;
@@ -95,6 +96,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: LocalStackOptions['l
     hyperswitchWebhookHashKey: env.HYPERSWITCH_WEBHOOK_HASH_KEY ?? LOCAL_HYPERSWITCH_WEBHOOK_HASH_KEY,
     hyperswitchWebhookFaults: env.HYPERSWITCH_SIM_WEBHOOK_FAULTS ? (JSON.parse(env.HYPERSWITCH_SIM_WEBHOOK_FAULTS) as WebhookFaults) : undefined,
     jobLeaseSeconds: port('LOCAL_JOB_LEASE_SECONDS', 12),
+    external: { sqsUrl: env.LOCAL_SQS_URL, dynamoDbUrl: env.LOCAL_DYNAMODB_URL },
     hyperswitch: real
       ? {
           baseUrl: env.HYPERSWITCH_BASE_URL!,
@@ -134,15 +136,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const stopper of stoppers.reverse()) await stopper().catch((error: unknown) => log({ level: 'ERROR', message: 'stop failed', error: String(error) }));
   };
   try {
-    // fauxqs is ESM-only: loaded with import() so this file also runs where modules are CommonJS.
-    const { startFauxqs } = await import('fauxqs');
-    const sqsServer = await startFauxqs({ port: options.sqsPort, logger: false });
-    stoppers.push(() => sqsServer.stop());
-    const sqsUrl = `http://127.0.0.1:${sqsServer.port}`;
-
-    const dynamo: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    const dynamoDbUrl = await listen(dynamo, options.dynamoDbPort);
-    stoppers.push(() => new Promise<void>((resolve) => dynamo.close(() => resolve())));
+    const sqs = options.external?.sqsUrl ? undefined : await startSqsEmulator(options.sqsPort);
+    if (sqs) stoppers.push(sqs.stop);
+    const sqsServer = sqs?.server;
+    const sqsUrl = options.external?.sqsUrl ?? sqs!.url;
+    const dynamo = options.external?.dynamoDbUrl ? undefined : await startDynamoDbEmulator(options.dynamoDbPort);
+    if (dynamo) stoppers.push(dynamo.stop);
+    const dynamoDbUrl = options.external?.dynamoDbUrl ?? dynamo!.url;
 
     const secretsManager = new LocalSecretsManager({}, REGION);
     const secretsUrl = await secretsManager.listen(options.secretsManagerPort);
@@ -169,7 +169,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsUrl,
     };
     Object.assign(process.env, awsEnv);
-    const config = await loadServerlessConfig(STAGE, { ...process.env, LOCAL_SQS_PORT: String(sqsServer.port) });
+    const config = await loadServerlessConfig(STAGE, { ...process.env, LOCAL_SQS_PORT: new URL(sqsUrl).port });
+    const sqsClient = new SQSClient({ region: REGION, endpoint: sqsUrl });
 
     // Queues as serverless.yml declares them, the DLQ first so the main queue can redrive to it.
     const queueUrls: Record<string, string> = {};
@@ -181,9 +182,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const target = queue.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
         attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: queueArns[target], maxReceiveCount: queue.RedrivePolicy.maxReceiveCount });
       }
-      const created = sqsServer.createQueue(queue.QueueName, { attributes });
-      queueUrls[queue.logicalId] = `${sqsUrl}/000000000000/${queue.QueueName}`;
-      queueArns[queue.logicalId] = created.queueArn;
+      if (sqsServer) {
+        queueArns[queue.logicalId] = sqsServer.createQueue(queue.QueueName, { attributes }).queueArn;
+        queueUrls[queue.logicalId] = `${sqsUrl}/000000000000/${queue.QueueName}`;
+      } else {
+        const { QueueUrl } = await sqsClient.send(new CreateQueueCommand({ QueueName: queue.QueueName, Attributes: attributes }));
+        const { Attributes } = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+        queueUrls[queue.logicalId] = QueueUrl!;
+        queueArns[queue.logicalId] = Attributes!.QueueArn!;
+      }
     }
 
     const dynamoClient = new DynamoDBClient({ region: REGION, endpoint: dynamoDbUrl });
@@ -224,7 +231,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     Object.assign(process.env, { JOB_LEASE_SECONDS: String(options.jobLeaseSeconds), HYPERSWITCH_BASE_URL: hyperswitchUrl, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
 
     const routes = [];
-    const sqsClient = new SQSClient({ region: REGION, endpoint: sqsUrl });
     for (const fn of config.functions) {
       const local = await loadFunction(fn, config, STAGE);
       for (const event of fn.events) {
