@@ -24,7 +24,8 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   const message = parsed.data;
   await withLogContext({ hyperswitchEventId: message.event_id }, async () => {
     const outcome = await applyHyperswitchEvent(message, deps);
-    logger.info('Hyperswitch event applied', { eventType: message.event_type, outcome });
+    // An event that changed nothing (the job already knew) is the common case: DEBUG.
+    logger[outcome === 'unchanged' ? 'debug' : 'info']('Hyperswitch event applied', { eventType: message.event_type, outcome });
   });
 }
 

@@ -63,7 +63,7 @@ export const handler = correlated(
       // After the hand-off: a failure between the two makes a repeat hand-off, never a lost event.
       await receipts.record(webhook.event_id);
       count('HyperswitchWebhooks', { outcome: 'accepted' });
-      logger.info('Hyperswitch webhook accepted', { eventId: webhook.event_id, eventType: webhook.event_type });
+      logger.debug('Hyperswitch webhook accepted', { eventId: webhook.event_id, eventType: webhook.event_type });
       return jsonResponse(200, { received: true });
     }),
   requestKeys,

@@ -44,7 +44,7 @@ export class EventPublisher {
     // Independent conditional puts: side by side, not one after another on the worker's path.
     await Promise.all(
       events.map(async (event) => {
-        if (await this.store.add(event)) this.log.info('Event recorded', { eventId: event.id, type: event.type });
+        if (await this.store.add(event)) this.log.debug('Event recorded', { eventId: event.id, type: event.type });
       }),
     );
     await this.queue.send(events.map((event) => event.id));

@@ -174,7 +174,9 @@ export class HyperswitchTransport {
       count('HyperswitchCalls', { status: statusClass(status) });
       count('HyperswitchCallsByOperation', { operation, status: statusClass(status) });
       milliseconds('HyperswitchLatency', durationMs, { operation });
-      this.options.log.info('Hyperswitch call', {
+      // Per call at DEBUG (sampled invocations); a call that got no answer, a 5xx or a 429 always, at WARN.
+      const unanswered = status === undefined || status >= 500 || status === 429;
+      this.options.log[unanswered ? 'warn' : 'debug']('Hyperswitch call', {
         operation,
         method,
         path,

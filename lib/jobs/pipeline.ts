@@ -102,13 +102,13 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
     if (outcome.status === 'requires_action') {
       const actionExpiresAt = new Date(clock() + deps.actionWindowMs).toISOString();
       const parked = await run.end(() => store.awaitAction(jobId, owner, { next_action: outcome.next_action, action_expires_at: actionExpiresAt }, run.unrecorded()));
-      log.info('Vault job awaits the shopper', { jobId, actionExpiresAt });
+      log.info('Vault job awaits the shopper', { ...summary(parked, run), actionExpiresAt });
       await deps.jobChanged?.(parked);
       return { status: 'requires_action', duplicate: false, actionExpiresAt };
     }
     const finished = await run.end(() => store.finish(jobId, owner, outcome, run.unrecorded()));
     jobFinished(claim.job, outcome.status, outcome.status === 'failed' ? outcome.error.code : undefined, clock());
-    log.info('Vault job finished', { jobId, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
+    log.info('Vault job finished', summary(finished, run));
     await deps.jobChanged?.(finished);
     return { status: outcome.status, duplicate: false };
   } catch (error) {
@@ -117,7 +117,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
     if (fault) {
       const failed = await run.end(() => store.finish(jobId, owner, { status: 'failed', error: fault }, run.unrecorded()));
       jobFinished(claim.job, 'failed', fault.code, clock());
-      log.warn('Vault job failed', { jobId, code: fault.code });
+      log.warn('Vault job failed', summary(failed, run));
       await deps.jobChanged?.(failed);
       return { status: 'failed', duplicate: false };
     }
@@ -125,6 +125,25 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
     if (error instanceof RetryLaterError) throw error;
     throw new RetryLaterError(`Job ${jobId} will be retried: ${error instanceof S2SVaultError ? error.code : 'unexpected error'}`, error);
   }
+}
+
+/**
+ * The one line a job's run logs at INFO: what a support engineer asks first — the ids it made, how
+ * long each step took, how many Hyperswitch calls, which attempt — so per-call lines can be DEBUG.
+ */
+function summary(job: JobRecord, run: JobRun): Record<string, unknown> {
+  const { steps } = job;
+  return {
+    jobId: job.job_id,
+    status: job.status,
+    ...(job.error ? { code: job.error.code } : {}),
+    attempt: job.attempts,
+    calls: run.callCount,
+    stepMs: run.stepMs,
+    customerId: steps.customer.customer_id,
+    paymentMethodId: steps.payment_method.payment_method_id,
+    paymentId: steps.payment.payment_id ?? steps.verification?.payment_id,
+  };
 }
 
 /**
@@ -177,6 +196,8 @@ class JobRun implements StepRun {
   readonly jobId: string;
   private pending: Partial<JobSteps> = {};
   private callsMade = 0;
+  /** How long each step that made calls took in this run. */
+  readonly stepMs: Partial<Record<keyof JobSteps, number>> = {};
   /** Intents recorded by earlier runs, as the claim found them (this run's own are not among them). */
   private readonly earlier: Partial<Record<IntentStep, EarlierAttempt>>;
 
@@ -219,7 +240,10 @@ class JobRun implements StepRun {
     try {
       return await run();
     } finally {
-      if (this.callsMade > callsBefore) milliseconds('StepDuration', performance.now() - started, { step });
+      if (this.callsMade > callsBefore) {
+        this.stepMs[step] = Math.round(performance.now() - started);
+        milliseconds('StepDuration', this.stepMs[step], { step });
+      }
     }
   }
 
@@ -248,6 +272,10 @@ class JobRun implements StepRun {
     this.pending = {};
     this.intent = { step, at: now };
     this.deps.crashPoint?.(`after checkpoint ${recorded}`);
+  }
+
+  get callCount(): number {
+    return this.callsMade;
   }
 
   earlierAttempt(step: IntentStep): EarlierAttempt | undefined {

@@ -6,10 +6,11 @@
  * messages, stacks and causes.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
 import { isCardNumberValue, redactPans } from '../card';
-import { metrics } from '../metrics';
+import { collectMetrics, countColdStart } from '../metrics';
 import { traceInvocation } from '../tracing';
 
 export const SENSITIVE_KEYS = new Set(
@@ -26,9 +27,31 @@ export function redactingReplacer(key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * Each line carries what its reader needs and nothing its log group already says: level, message,
+ * time, the Lambda request id (which ties it to its invocation, a timeout or Lambda's REPORT line)
+ * and, when tracing is on, the trace id. Powertools' default adds the service, the function's ARN,
+ * name and memory size, cold start and sampling rate to every line: a third of a line's bytes, all
+ * of it the same in every line of a function's log group (or a metric already).
+ */
+export class CompactLogFormatter extends LogFormatter {
+  formatAttributes(attributes: UnformattedAttributes, additionalLogAttributes: LogAttributes): LogItem {
+    return new LogItem({
+      attributes: {
+        level: attributes.logLevel,
+        message: attributes.message,
+        timestamp: this.formatTimestamp(attributes.timestamp),
+        lambda_request_id: attributes.lambdaContext?.awsRequestId,
+        xray_trace_id: attributes.xRayTraceId,
+      },
+    }).addAttributes(additionalLogAttributes);
+  }
+}
+
 export const powertoolsLogger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 's2s-vault',
   jsonReplacerFn: redactingReplacer,
+  logFormatter: new CompactLogFormatter(),
 });
 
 const correlation = new AsyncLocalStorage<Record<string, unknown>>();
@@ -53,8 +76,12 @@ export const logger: Log = { debug: at('debug'), info: at('info'), warn: at('war
 export function correlated<E, R>(handler: (event: E, context: Context) => Promise<R>, keys: (event: E, context: Context) => Record<string, unknown>) {
   return (event: E, context: Context): Promise<R> => {
     powertoolsLogger.addContext(context);
-    // Once per container: the first invocation is the cold one.
-    metrics.captureColdStartMetric(context.functionName);
-    return withLogContext(keys(event, context), () => traceInvocation(context.functionName, () => handler(event, context)));
+    // POWERTOOLS_LOGGER_SAMPLE_RATE: this share of invocations logs at DEBUG (the per-call lines), drawn afresh for each.
+    powertoolsLogger.refreshSampleRateCalculation();
+    return collectMetrics(() => {
+      // Once per container: the first invocation is the cold one.
+      countColdStart(context.functionName);
+      return withLogContext(keys(event, context), () => traceInvocation(context.functionName, () => handler(event, context)));
+    });
   };
 }

@@ -181,6 +181,8 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
   const stack = await startStackProcess({
     CHAOS_CRASH_PROBABILITY: '0.01',
     AUTHENTICATION_WINDOW_SECONDS: '20',
+    // Every Hyperswitch call in the evidence of a harmed job, and every line in the leak scan.
+    POWERTOOLS_LOG_LEVEL: 'DEBUG',
     S2S_VAULT_WEBHOOK_URL: merchant.url,
     WEBHOOK_TIMEOUT_MS: '1000',
     HYPERSWITCH_SIM_WEBHOOK_FAULTS: JSON.stringify({ duplicate: 0.1, delay: 0.1, delayMs: 1_500, badSignature: 0.05, lose: 0.1 }),

@@ -13,10 +13,14 @@ export function metricsIn(lines: string[]): EmittedMetric[] {
     } catch {
       return [];
     }
-    const emf = (record._aws as { CloudWatchMetrics?: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } | undefined)?.CloudWatchMetrics?.[0];
-    if (!emf) return [];
-    const dimensions = Object.fromEntries((emf.Dimensions[0] ?? []).map((name) => [name, String(record[name])]));
-    return emf.Metrics.map(({ Name }) => ({ name: Name, value: Number(record[Name]), dimensions }));
+    // A document holds one or more directives, each metric with one value or an array of them.
+    const directives = (record._aws as { CloudWatchMetrics?: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } | undefined)?.CloudWatchMetrics ?? [];
+    return directives.flatMap((directive) =>
+      directive.Dimensions.flatMap((set) => {
+        const dimensions = Object.fromEntries(set.map((name) => [name, String(record[name])]));
+        return directive.Metrics.flatMap(({ Name }) => [record[Name]].flat().map((value) => ({ name: Name, value: Number(value), dimensions })));
+      }),
+    );
   });
 }
 

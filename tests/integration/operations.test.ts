@@ -56,7 +56,9 @@ describe('npm run job', () => {
     const [record, lines] = stdout.split('\nLog lines');
     expect(JSON.parse(record!)).toMatchObject({ job_id: jobId, status: 'succeeded', card: { last4: '4242' } });
     const logged = lines!.split('\n').filter((line) => line.startsWith('{'));
-    expect(logged.map((line) => JSON.parse(line).message)).toEqual(expect.arrayContaining(['Hyperswitch call', 'Vault job finished']));
+    // At INFO a job logs its acceptance and one summary of its run (per-call lines are DEBUG).
+    expect(logged.map((line) => JSON.parse(line).message)).toEqual(expect.arrayContaining(['Checkout accepted', 'Vault job finished']));
+    expect(JSON.parse(logged.find((line) => line.includes('Vault job finished'))!)).toMatchObject({ status: 'succeeded', calls: 2, stepMs: { customer: expect.any(Number), payment_method: expect.any(Number) }, paymentMethodId: expect.stringMatching(/_pm_/) });
     expect(logged.every((line) => line.includes(jobId))).toBe(true);
     expect(stdout).not.toMatch(/4242\s?4242\s?4242\s?4242/);
   });

@@ -1,4 +1,5 @@
-import { logger, powertoolsLogger, REDACTED, redactingReplacer, withLogContext } from '../../../lib/log';
+import type { Context } from 'aws-lambda';
+import { correlated, logger, powertoolsLogger, REDACTED, redactingReplacer, withLogContext } from '../../../lib/log';
 
 /** What the logger writes (info to stdout, warnings and errors to stderr). */
 function captured(fn: () => void): Array<Record<string, unknown>> {
@@ -80,5 +81,24 @@ describe('the logger', () => {
     expect(lines.find((l) => l.message === 'step a')).toMatchObject({ jobId: 'job_a' });
     expect(lines.find((l) => l.message === 'step b')).toMatchObject({ jobId: 'job_b' });
     expect(lines.find((l) => l.message === 'outside')?.jobId).toBeUndefined();
+  });
+});
+
+describe('a line in a function', () => {
+  it('says level, message, time, the invocation and its keys — not what the log group already says', async () => {
+    const context = { awsRequestId: 'req-1', functionName: 's2s-vault-test-worker', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:s2s-vault-test-worker', memoryLimitInMB: '512' } as Context;
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await correlated(async () => logger.info('Vault job finished', { status: 'succeeded' }), () => ({ jobId: 'job_a' }))({}, context);
+    } finally {
+      spy.mockRestore();
+    }
+    const line = lines.map((text) => JSON.parse(text)).find((parsed) => parsed.message === 'Vault job finished');
+    expect(Object.keys(line).sort()).toEqual(['jobId', 'lambda_request_id', 'level', 'message', 'status', 'timestamp']);
+    expect(line).toMatchObject({ level: 'INFO', lambda_request_id: 'req-1', jobId: 'job_a' });
   });
 });

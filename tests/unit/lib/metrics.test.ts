@@ -1,5 +1,5 @@
-import { count, milliseconds, statusClass } from '../../../lib/metrics';
-import { capturedMetrics } from '../../helpers/metrics';
+import { collectMetrics, count, milliseconds, statusClass } from '../../../lib/metrics';
+import { capturedMetrics, metricsIn } from '../../helpers/metrics';
 
 describe('metrics (EMF)', () => {
   it('emits a count with its dimensions, the service and the stage', async () => {
@@ -31,5 +31,56 @@ describe('metrics (EMF)', () => {
     expect(statusClass(undefined)).toBe('none');
     expect(statusClass(429)).toBe('429');
     expect(statusClass(404)).toBe('4xx');
+  });
+});
+
+describe('metrics of one invocation', () => {
+  const lines = async (fn: () => Promise<unknown>) => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await fn();
+    } finally {
+      spy.mockRestore();
+    }
+    return written.join('').split('\n').filter(Boolean);
+  };
+
+  it('are written at its end, packed: values of one series in an array, series that agree on their dimensions in one line', async () => {
+    const emitted = await lines(() =>
+      collectMetrics(async () => {
+        for (const operation of ['customers.create', 'paymentMethods.create']) {
+          count('HyperswitchCalls', { status: '2xx' });
+          count('HyperswitchCallsByOperation', { operation, status: '2xx' });
+          milliseconds('HyperswitchLatency', 50, { operation });
+        }
+        count('JobsFinished', { status: 'succeeded' });
+      }),
+    );
+    // Two operations and two statuses: three lines rather than seven.
+    expect(emitted).toHaveLength(3);
+    const metrics = metricsIn(emitted);
+    expect(metrics.filter(({ name }) => name === 'HyperswitchCalls')).toEqual([
+      { name: 'HyperswitchCalls', value: 1, dimensions: { service: 's2s-vault', stage: 'local', status: '2xx' } },
+      { name: 'HyperswitchCalls', value: 1, dimensions: { service: 's2s-vault', stage: 'local', status: '2xx' } },
+    ]);
+    expect(metrics.filter(({ name }) => name === 'HyperswitchLatency').map(({ dimensions }) => dimensions.operation).sort()).toEqual(['customers.create', 'paymentMethods.create']);
+    expect(metrics.find(({ name }) => name === 'JobsFinished')).toEqual({ name: 'JobsFinished', value: 1, dimensions: { service: 's2s-vault', stage: 'local', status: 'succeeded' } });
+    for (const line of emitted) {
+      const doc = JSON.parse(line);
+      // Every metric of a line has one value there, and every dimension one value.
+      for (const directive of doc._aws.CloudWatchMetrics) for (const set of directive.Dimensions) for (const key of set) expect(typeof doc[key]).toBe('string');
+    }
+  });
+
+  it('of concurrent invocations are kept apart', async () => {
+    const emitted = metricsIn(await lines(() => Promise.all([1, 2].map((n) => collectMetrics(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5 * n));
+      count('JobsAccepted', { route: `r${n}` });
+    })))));
+    expect(emitted.map(({ dimensions }) => dimensions.route).sort()).toEqual(['r1', 'r2']);
   });
 });
