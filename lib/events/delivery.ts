@@ -92,12 +92,13 @@ export async function deliver(eventId: string, stored: StoredEvent, store: Event
   const clock = options.clock ?? Date.now;
   let pending = 0;
   for (const endpoint of endpointsFor(options.endpoints, stored.event.type)) {
-    if (hadIt(stored.deliveries[endpointKey(endpoint.url)], options.since)) continue;
+    const delivery = stored.deliveries[endpointKey(endpoint.url)];
+    if (hadIt(delivery, options.since)) continue;
     const started = clock();
     const answer = await post(endpoint.url, stored.payload, signedHeaders(eventId, stored.payload, options.secrets, new Date(started)), options);
     const durationMs = clock() - started;
     const delivered = answer.status !== undefined && answer.status >= 200 && answer.status < 300;
-    await store.recordAttempt(eventId, endpoint.url, { at: new Date(started).toISOString(), ...answer, duration_ms: durationMs }, delivered ? 'delivered' : options.final ? 'failed' : 'pending');
+    await store.recordAttempt(eventId, endpoint.url, { at: new Date(started).toISOString(), ...answer, duration_ms: durationMs }, delivered ? 'delivered' : options.final ? 'failed' : 'pending', delivery !== undefined);
     const outcome = delivered ? 'delivered' : answer.status === 410 ? 'gone' : answer.status !== undefined ? `http_${Math.floor(answer.status / 100)}xx` : 'no_answer';
     count('WebhookDeliveries', { outcome });
     milliseconds('WebhookDeliveryLatency', durationMs, { outcome: delivered ? 'delivered' : 'failed' });

@@ -94,34 +94,47 @@ export class EventStore {
     return Item ? stored(Item as EventItem) : undefined;
   }
 
-  /** Appends an attempt to an endpoint's delivery and sets its status. */
-  async recordAttempt(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<void> {
-    const names = { '#endpoint': endpointKey(url), '#status': 'status' };
+  /**
+   * Appends an attempt to an endpoint's delivery and sets its status. `started` says whether the
+   * record read before the attempt had a delivery for the endpoint: the write that fits is tried
+   * first, so an attempt costs one write (the other only when a concurrent delivery moved first).
+   */
+  async recordAttempt(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status'], started = true): Promise<void> {
+    const writes = [() => this.appendAttempt(eventId, url, attempt, status), () => this.startDelivery(eventId, url, attempt, status)];
+    const [first, second] = started ? writes : writes.reverse();
     try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { job_id: key(eventId) },
-          UpdateExpression: 'SET deliveries.#endpoint.attempts = list_append(deliveries.#endpoint.attempts, :attempt), deliveries.#endpoint.#status = :status',
-          ConditionExpression: 'attribute_exists(deliveries.#endpoint)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':attempt': [attempt], ':status': status },
-        }),
-      );
+      await first!();
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      // The endpoint's first attempt: its delivery starts here.
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { job_id: key(eventId) },
-          UpdateExpression: 'SET deliveries.#endpoint = :delivery',
-          ConditionExpression: 'attribute_exists(job_id) AND attribute_not_exists(deliveries.#endpoint)',
-          ExpressionAttributeNames: { '#endpoint': names['#endpoint'] },
-          ExpressionAttributeValues: { ':delivery': { url, status, attempts: [attempt] } satisfies Delivery },
-        }),
-      );
+      await second!();
     }
+  }
+
+  private async appendAttempt(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<void> {
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { job_id: key(eventId) },
+        UpdateExpression: 'SET deliveries.#endpoint.attempts = list_append(deliveries.#endpoint.attempts, :attempt), deliveries.#endpoint.#status = :status',
+        ConditionExpression: 'attribute_exists(deliveries.#endpoint)',
+        ExpressionAttributeNames: { '#endpoint': endpointKey(url), '#status': 'status' },
+        ExpressionAttributeValues: { ':attempt': [attempt], ':status': status },
+      }),
+    );
+  }
+
+  /** The endpoint's first attempt: its delivery starts here. */
+  private async startDelivery(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<void> {
+    await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { job_id: key(eventId) },
+        UpdateExpression: 'SET deliveries.#endpoint = :delivery',
+        ConditionExpression: 'attribute_exists(job_id) AND attribute_not_exists(deliveries.#endpoint)',
+        ExpressionAttributeNames: { '#endpoint': endpointKey(url) },
+        ExpressionAttributeValues: { ':delivery': { url, status, attempts: [attempt] } satisfies Delivery },
+      }),
+    );
   }
 
   /** Newest first; all events, or one job's; of one type if asked. */
