@@ -19,6 +19,10 @@ import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
 import { LocalSecretsManager } from '../local/secrets-manager';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../local/stack';
 import { eventually, startStackProcess } from '../local/stack-process';
+import baselineCounts from './baseline-counts.json';
+import { costPerMillion, PRICES_DATE, total } from './cost';
+import { countJobs, type JobCounts, type JobKind } from './counts';
+import { treeCpuMs } from './cpu';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, '.bench');
@@ -40,7 +44,8 @@ export interface Figure {
 const figures: Figure[] = [];
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 function record(figure: Omit<Figure, 'ratio'> & { ratio?: number }) {
-  const full = { ...figure, ratio: round(figure.ratio ?? figure.ours / figure.baseline, 3) };
+  // Equal figures are a ratio of 1 (also both zero, e.g. reads a job does not make).
+  const full = { ...figure, ratio: round(figure.ratio ?? (figure.ours === figure.baseline ? 1 : figure.ours / figure.baseline), 3) };
   figures.push(full);
   console.error(`  ${full.name}: ${full.ours} vs ${full.baseline} ${full.unit} (×${full.ratio}) ${full.met ? 'met' : 'NOT met'}`);
 }
@@ -90,6 +95,7 @@ const FAKE_ENV = {
   HYPERSWITCH_VAULT_SECRET_ID: 'bench/vault',
   HYPERSWITCH_PAYMENT_SECRET_ID: 'bench/payment',
   VAULT_JOBS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/bench-jobs',
+  WEBHOOK_DELIVERIES_QUEUE_URL: 'http://127.0.0.1:9/000000000000/bench-deliveries',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 };
 
@@ -178,11 +184,22 @@ function checkoutEvent(body: unknown) {
   };
 }
 
+/** A checkout body of about `bytes`: the card and customer, metadata up to its limits, then whitespace. */
+function bodyOfSize(body: Record<string, unknown>, bytes: number): string {
+  const metadata: Record<string, string> = {};
+  for (let i = 0; i < 20 && JSON.stringify({ ...body, metadata }).length + 520 < bytes; i++) metadata[`key_${i}`] = 'v'.repeat(480);
+  const json = JSON.stringify({ ...body, ...(Object.keys(metadata).length > 0 ? { metadata } : {}) });
+  return json.length >= bytes ? json : json.replace(/^\{/, `{${' '.repeat(bytes - json.length)}`);
+}
+
 /** The bundled checkout handler in-process against the emulators, versus a bare PutItem + SendMessage. */
 async function checkoutOverhead(): Promise<void> {
   // The handler reads its configuration from this process's environment; the stacks started later must not.
   const saved = { ...process.env };
   const env = await emulators();
+  // The handler writes its metric lines to stdout, as in Lambda: they are written, then dropped, so the table stays readable.
+  const stdoutWrite = process.stdout.write.bind(process.stdout);
+  process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle, as Lambda loads it
     const { handler } = require(join(OUT, 'checkout.runtime.cjs')) as { handler: (event: unknown, context: unknown) => Promise<{ statusCode: number }> };
@@ -221,11 +238,38 @@ async function checkoutOverhead(): Promise<void> {
       name: 'checkout_overhead',
       ours: round(o.p50, 3),
       baseline: round(b.p50, 3),
-      target: 'p50 ratio ≤ 1.15',
-      met: o.p50 / b.p50 <= 1.15,
+      target: 'p50 ratio ≤ 1.10',
+      met: o.p50 / b.p50 <= 1.1,
       unit: 'ms p50',
-      detail: `p99 ${round(o.p99)} vs ${round(b.p99)} ms; ${round(o.perSecond, 0)} vs ${round(b.perSecond, 0)} requests/s`,
+      detail: `p99 ${round(o.p99)} vs ${round(b.p99)} ms (×${round(o.p99 / b.p99)}); ${round(o.perSecond, 0)} vs ${round(b.perSecond, 0)} requests/s`,
     });
+
+    // How the latency grows with the body: metadata (and, past what metadata holds, insignificant
+    // whitespace, as a pretty-printed body has) up to the API's 16 KB limit; the bare handler sends the same body.
+    for (const kilobytes of [1, 8, 16]) {
+      const sized = bodyOfSize(body, kilobytes * 1024 - (kilobytes === 16 ? 512 : 0));
+      const event = { ...checkoutEvent(body), body: sized };
+      const oursSized = async () => {
+        const response = await handler({ ...event, requestContext: { ...event.requestContext, requestId: randomBytes(8).toString('hex') } }, context);
+        if (response.statusCode !== 202) throw new Error(`checkout answered ${response.statusCode}`);
+      };
+      const bareSized = async () => {
+        const jobId = `bare_${randomBytes(16).toString('hex')}`;
+        await env.dynamoClient.send(new PutItemCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, Item: { job_id: { S: jobId }, status: { S: 'queued' } } }));
+        await env.sqsClient.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: sized }));
+      };
+      const bareRun = await measure(bareSized, 200);
+      const oursRun = await measure(oursSized, 200);
+      record({
+        name: `checkout_latency_${kilobytes}kb`,
+        ours: round(oursRun.p50, 3),
+        baseline: round(bareRun.p50, 3),
+        target: 'report (growth with the body)',
+        met: true,
+        unit: 'ms p50',
+        detail: `${Buffer.byteLength(sized)} B body; p99 ${round(oursRun.p99)} vs ${round(bareRun.p99)} ms`,
+      });
+    }
 
     // Secrets Manager calls per 1000 invocations of a fresh container: one per secret per TTL, not one per request.
     const bundle = join(OUT, 'checkout.runtime.cjs');
@@ -237,6 +281,7 @@ async function checkoutOverhead(): Promise<void> {
     const perSecret = [FAKE_ENV.CARD_KEYS_SECRET_ID, FAKE_ENV.MERCHANT_KEYS_SECRET_ID].map((id) => (env.secrets.calls.get(id) ?? 0) - (before.get(id) ?? 0));
     record({ name: 'secret_fetches', ours: Math.max(...perSecret), baseline: 1000, target: '1 per secret per TTL', met: perSecret.every((calls) => calls === 1), unit: 'calls / 1000 invocations', detail: `per secret: ${perSecret.join(', ')}; baseline: a fetch per invocation` });
   } finally {
+    process.stdout.write = stdoutWrite;
     await env.stop();
     for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
     Object.assign(process.env, saved);
@@ -260,29 +305,72 @@ async function drained(stack: Awaited<ReturnType<typeof startStackProcess>>, ids
   await eventually(async () => (await stack.jobs()).filter((job) => wanted.has(job.job_id) && job.status === 'succeeded').length, (n) => n === ids.length, 600_000, 1_000);
 }
 
-/** Vault-only jobs through the real local stack at a fixed 50 ms per Hyperswitch call. */
+/** CPU milliseconds per job of the worker's c4 run: our stack's process, and the emulators' and simulator's. */
+const cpuPerJob: { ours?: number; apart?: number; concurrency?: number } = {};
+
+/**
+ * Vault-only jobs through the real local stack at a fixed 50 ms per Hyperswitch call, the emulators
+ * and the simulator in processes of their own: the stack's process runs only our functions (and the
+ * local plumbing that stands in for Lambda and API Gateway), so its CPU time per job is ours.
+ */
 async function workerThroughput(concurrency: number, jobs: number): Promise<void> {
-  const stack = await startStackProcess({
-    LOCAL_WORKER_MAX_CONCURRENCY: String(concurrency),
-    LOCAL_WORKER_BATCH_SIZE: '1',
-    WORKER_RECORD_CONCURRENCY: '1',
-    HYPERSWITCH_RATE_LIMIT_PER_SECOND: '0',
-    POWERTOOLS_LOG_LEVEL: 'WARN',
-  });
+  const stack = await startStackProcess(
+    {
+      LOCAL_WORKER_MAX_CONCURRENCY: String(concurrency),
+      LOCAL_WORKER_BATCH_SIZE: '1',
+      WORKER_RECORD_CONCURRENCY: '1',
+      HYPERSWITCH_RATE_LIMIT_PER_SECOND: '0',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    },
+    { apart: true },
+  );
   try {
     await stack.faults({ latencyMs: 50 });
     const ids = Array.from({ length: jobs }, (_, i) => `bench-c${concurrency}-${i}-${randomBytes(3).toString('hex')}`);
+    const cpuBefore = { ours: treeCpuMs(stack.pids.stack), apart: stack.pids.apart.reduce((sum, pid) => sum + treeCpuMs(pid), 0) };
     const started = performance.now();
     await publish(stack, ids);
     await drained(stack, ids);
     const seconds = (performance.now() - started) / 1000;
+    const ours = jobs / seconds;
+    const cpu = { ours: (treeCpuMs(stack.pids.stack) - cpuBefore.ours) / jobs, apart: (stack.pids.apart.reduce((sum, pid) => sum + treeCpuMs(pid), 0) - cpuBefore.apart) / jobs };
+    if (concurrency === 4) Object.assign(cpuPerJob, { ...cpu, concurrency });
     const callsPerJob = 2;
     const ideal = concurrency / (callsPerJob * 0.05);
-    const ours = jobs / seconds;
-    record({ name: `worker_throughput_c${concurrency}`, ours: round(ours, 1), baseline: round(ideal, 1), target: '≥ 0.85 of ideal', met: ours / ideal >= 0.85, unit: 'jobs/s', detail: `${jobs} jobs in ${round(seconds, 1)} s; ideal = concurrency / (2 calls × 50 ms)` });
+    const target = WORKER_TARGETS[concurrency] ?? 0.85;
+    // The machine's two cores bound what any design can do: past them the limit is CPU, named in the detail.
+    const busiest = cpu.ours >= cpu.apart ? 'the stack (our functions)' : 'the emulators and simulator';
+    record({
+      name: `worker_throughput_c${concurrency}`,
+      ours: round(ours, 1),
+      baseline: round(ideal, 1),
+      target: `≥ ${target} of ideal`,
+      met: ours / ideal >= target,
+      unit: 'jobs/s',
+      detail: `${jobs} jobs in ${round(seconds, 1)} s; ideal = concurrency / (2 calls × 50 ms); CPU per job: stack ${round(cpu.ours, 1)} ms, emulators + simulator ${round(cpu.apart, 1)} ms (busiest: ${busiest}); CPU-bound ceiling on 2 cores ≈ ${round(2000 / (cpu.ours + cpu.apart), 0)} jobs/s`,
+    });
   } finally {
     await stack.stop();
   }
+}
+
+/** Share of the ideal throughput each concurrency must reach (issue #17: 0.90 at 1, 0.85 at 4, 0.6 at 16 on 2 cores). */
+const WORKER_TARGETS: Record<number, number> = { 1: 0.9, 4: 0.85, 16: 0.6 };
+
+/** The worker's CPU per job, from the c4 run: ours against everything the run needed. */
+function workerCpu(): void {
+  if (cpuPerJob.ours === undefined) return;
+  const all = cpuPerJob.ours + cpuPerJob.apart!;
+  record({
+    name: 'worker_cpu_ms_per_job',
+    ours: round(cpuPerJob.ours, 1),
+    baseline: round(all, 1),
+    ratio: cpuPerJob.ours / all,
+    target: 'report (machine-dependent; comparable within a run)',
+    met: true,
+    unit: 'CPU ms / job',
+    detail: `at ${cpuPerJob.concurrency} jobs in flight: the stack's process (our functions and the local Lambda/API stand-ins) vs all processes of the run (plus emulators and simulator)`,
+  });
 }
 
 /** A backlog against Hyperswitch's 80 requests/s: our worker (rate limiter on) versus a naive unthrottled loop. */
@@ -338,8 +426,69 @@ async function rateLimitDiscipline(jobs: number): Promise<void> {
   }
 }
 
+/** How the fault suite's wall time grows with its jobs: against the smallest run scaled linearly. */
+async function faultSuiteScaling(sizes: number[]): Promise<void> {
+  const { runFaultSuite } = await import('../tests/faults/suite');
+  const seconds: number[] = [];
+  for (const jobs of sizes) {
+    const summary = await runFaultSuite({ jobs, seed: 7 });
+    seconds.push(summary.duration_ms / 1000);
+    const linear = (seconds[0]! * jobs) / sizes[0]!;
+    record({ name: `fault_suite_seconds_${jobs}`, ours: round(seconds.at(-1)!, 1), baseline: round(linear, 1), target: 'report (growth with the jobs)', met: true, unit: 's', detail: `${jobs} jobs, seed 7; baseline: the ${sizes[0]}-job run scaled linearly; ${summary.succeeded_jobs} succeeded` });
+  }
+}
+
+/** Counts of a vault-only and a charged job: DynamoDB requests, events, log bytes, and what a million cost. */
+async function perJobCounts(jobs: number): Promise<void> {
+  const measured: Record<JobKind, JobCounts> = { vault: await countJobs('vault', jobs), charge: await countJobs('charge', jobs) };
+  const baseline = baselineCounts.counts as Record<JobKind, JobCounts>;
+  const targets: Record<JobKind, number> = { vault: 4, charge: 5 };
+  for (const kind of ['vault', 'charge'] as const) {
+    const ours = measured[kind];
+    const before = baseline[kind];
+    record({ name: `dynamodb_writes_per_job_${kind}`, ours: round(ours.dynamodbWrites), baseline: before.dynamodbWrites, target: `≤ ${targets[kind]}`, met: ours.dynamodbWrites <= targets[kind], unit: 'writes / job', detail: `intake and worker, counted at the wire over ${ours.jobs} checkouts; baseline: ${baselineCounts.design}` });
+    record({ name: `dynamodb_reads_per_job_${kind}`, ours: round(ours.dynamodbReads), baseline: before.dynamodbReads, target: 'report', met: true, unit: 'reads / job', detail: 'the job table (jobs, holds), all functions' });
+  }
+  const charge = measured.charge;
+  record({
+    name: 'dynamodb_writes_per_event',
+    ours: round(charge.eventWrites / charge.events),
+    baseline: round(baseline.charge.eventWrites / baseline.charge.events),
+    target: 'report',
+    met: true,
+    unit: 'writes / event',
+    detail: `${round(charge.events)} events per charged job: a put, an update per delivery attempt; each written to both event indexes too (${round(charge.eventWriteUnits / charge.events)} WRU per event); receipts of Hyperswitch webhooks ${round(charge.receiptWrites)} write(s) per job`,
+  });
+  const logLines = charge.logBytes - charge.emfBytes;
+  const baselineLogLines = baseline.charge.logBytes - baseline.charge.emfBytes;
+  record({ name: 'log_bytes_per_job', ours: round(logLines, 0), baseline: round(baselineLogLines, 0), target: '≤ 1500 B (charged job, INFO)', met: logLines <= 1500, unit: 'bytes / job', detail: `log lines of every function a charged job runs through, ${round(charge.logLines, 1)} lines with metrics; metric (EMF) lines in metric_bytes_per_job` });
+  record({ name: 'metric_bytes_per_job', ours: round(charge.emfBytes, 0), baseline: round(baseline.charge.emfBytes, 0), target: 'report (billed as log ingestion)', met: true, unit: 'bytes / job', detail: 'EMF lines, packed per invocation' });
+  for (const kind of ['vault', 'charge'] as const) {
+    const lines = costPerMillion(measured[kind]);
+    const before = total(costPerMillion(baseline[kind]));
+    const ours = total(lines);
+    record({
+      name: `cost_per_million_jobs_${kind}`,
+      ours,
+      baseline: before,
+      target: 'below the design before (recorded counts)',
+      met: ours < before,
+      unit: 'USD / million jobs',
+      detail: `prices of ${PRICES_DATE} (bench/prices.json), Hyperswitch's fees not included: ${lines.filter((line) => line.usd > 0).map((line) => `${line.item} ${line.usd}`).join(', ')}`,
+    });
+  }
+}
+
 async function main(args: string[]): Promise<void> {
   const started = performance.now();
+  // `--record-baseline "<design>"`: measures the per-job counts of the code checked out and keeps them
+  // (bench/baseline-counts.json), so that later runs compare against that design.
+  if (args.includes('--record-baseline')) {
+    const counts = { vault: await countJobs('vault', 40), charge: await countJobs('charge', 40) };
+    writeFileSync(join(__dirname, 'baseline-counts.json'), `${JSON.stringify({ design: args[args.indexOf('--record-baseline') + 1], recorded_at: new Date().toISOString(), counts }, null, 2)}\n`);
+    console.log(JSON.stringify(counts, null, 2));
+    return;
+  }
   // `--only bundles,cold_starts`: some sections (cold starts need the bundles).
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
   const sections: Array<[string, () => Promise<void>]> = [
@@ -347,7 +496,10 @@ async function main(args: string[]): Promise<void> {
     ['cold_starts', coldStarts],
     ['checkout', checkoutOverhead],
     ...[1, 4, 16].map((concurrency): [string, () => Promise<void>] => [`worker_c${concurrency}`, () => workerThroughput(concurrency, 500)]),
+    ['worker_cpu', async () => workerCpu()],
     ['rate_limit', () => rateLimitDiscipline(400)],
+    ['counts', () => perJobCounts(40)],
+    ['fault_scaling', () => faultSuiteScaling([100, 200, 400])],
   ];
   for (const [name, run] of sections) {
     if (only && !only.includes(name)) continue;

@@ -42,6 +42,8 @@ export interface StackProcess {
   /** The AWS_* variables that point an AWS SDK (or `serverless invoke local`) at this stack. */
   awsEnv: Record<string, string>;
   sqs: SQSClient;
+  /** The stack's process, and the emulators' and the simulator's when they run apart (benchmarks read their CPU time). */
+  pids: { stack: number; apart: number[] };
   /** Everything the stack printed after its banner: the logs of the functions and of the stack. */
   output(): string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON that callers assert on
@@ -211,6 +213,7 @@ export async function startStackProcess(env: Record<string, string> = {}, option
     tableName,
     stageEnv,
     sqs,
+    pids: { stack: child.pid!, apart: helpers.map((helper) => helper.pid!) },
     output: () => output.slice(bannerEnd),
     async request(path, init) {
       const response = await fetch(`${api}${path}`, init);

@@ -8,6 +8,7 @@
  * - a job's client secret, `X-Client-Secret`: that job's status only.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { secretKey } from '../crypto';
 import * as z from 'zod';
 import { HttpError } from '../http/errors';
 
@@ -29,10 +30,29 @@ const SERVER_KEY = /^sk_[A-Za-z0-9_]{16,128}$/;
 const PUBLISHABLE_KEY = /^pk_[A-Za-z0-9_]{16,128}$/;
 
 export function hashApiKey(hmacKey: string, apiKey: string): string {
-  return createHmac('sha256', Buffer.from(hmacKey, 'base64')).update(apiKey, 'utf8').digest('base64url');
+  return createHmac('sha256', secretKey(hmacKey)).update(apiKey, 'utf8').digest('base64url');
 }
 
+/**
+ * Keys found valid, per list of hashes (the same object until the secret changes): a merchant's
+ * frontend presents the same publishable key on every request. Only matches are kept, so a wrong
+ * key is hashed and compared every time, and the memo is bounded.
+ */
+const recognised = new WeakMap<string[], Set<string>>();
+const RECOGNISED_MAX = 100;
+
 function matchesAny(keys: MerchantKeys, apiKey: string, hashes: string[]): boolean {
+  if (recognised.get(hashes)?.has(apiKey)) return true;
+  const found = compareWithAll(keys, apiKey, hashes);
+  if (found) {
+    const known = recognised.get(hashes) ?? new Set<string>();
+    if (known.size >= RECOGNISED_MAX) known.clear();
+    recognised.set(hashes, known.add(apiKey));
+  }
+  return found;
+}
+
+function compareWithAll(keys: MerchantKeys, apiKey: string, hashes: string[]): boolean {
   const presented = Buffer.from(hashApiKey(keys.hmac_key, apiKey));
   // Compare with every hash, without stopping at a match, so timing says nothing about which key it was.
   let found = false;

@@ -81,7 +81,7 @@ function toSecretError(secretId: string, error: unknown): SecretError {
   });
 }
 
-/** A secret whose JSON value is checked against a schema on every read. */
+/** A secret whose JSON value is checked against a schema — once per value fetched, not per read. */
 export interface TypedSecret<T> {
   readonly secretId: string;
   get(): Promise<T>;
@@ -89,10 +89,15 @@ export interface TypedSecret<T> {
 }
 
 export function typedSecret<S extends z.ZodType>(source: SecretSource, secretId: string, schema: S): TypedSecret<z.infer<S>> {
+  // The parsed value of the last raw value: the same object for every read until the secret changes,
+  // so what is derived from it (key objects, auth decisions) can be cached against it.
+  let last: { raw: string; parsed: z.infer<S> } | undefined;
   return {
     secretId,
     async get() {
-      return parseSecret(secretId, await source.get(secretId), schema);
+      const raw = await source.get(secretId);
+      if (last?.raw !== raw) last = { raw, parsed: parseSecret(secretId, raw, schema) };
+      return last.parsed;
     },
     invalidate: () => source.invalidate(secretId),
   };

@@ -102,3 +102,34 @@ describe('a line in a function', () => {
     expect(line).toMatchObject({ level: 'INFO', lambda_request_id: 'req-1', jobId: 'job_a' });
   });
 });
+
+describe('debug sampling (POWERTOOLS_LOGGER_SAMPLE_RATE)', () => {
+  const debugLinesOf = (rate: string) => {
+    // The logger reads its level and rate when it is made: a fresh module, made under these.
+    const saved = { ...process.env };
+    Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_LOGGER_SAMPLE_RATE: rate });
+    let isolated!: typeof import('../../../lib/log');
+    jest.isolateModules(() => {
+      isolated = jest.requireActual('../../../lib/log');
+    });
+    process.env = saved;
+    return async () => {
+      const lines: string[] = [];
+      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
+      try {
+        await isolated.correlated(async () => isolated.logger.debug('Hyperswitch call'), () => ({}))({}, { awsRequestId: 'r', functionName: 'f' } as Context);
+      } finally {
+        spy.mockRestore();
+      }
+      return lines.filter((line) => line.includes('"Hyperswitch call"')).length;
+    };
+  };
+
+  it('logs an invocation at DEBUG when it is drawn, and at the set level otherwise', async () => {
+    await expect(debugLinesOf('1')()).resolves.toBe(1);
+    await expect(debugLinesOf('0')()).resolves.toBe(0);
+  });
+});
