@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { correlated, logger, powertoolsLogger, REDACTED, redactingReplacer, withLogContext } from '../../../lib/log';
+import type * as LogModule from '../../../lib/log';
 
 /** What the logger writes (info to stdout, warnings and errors to stderr). */
 function captured(fn: () => void): Array<Record<string, unknown>> {
@@ -108,7 +109,7 @@ describe('debug sampling (POWERTOOLS_LOGGER_SAMPLE_RATE)', () => {
     // The logger reads its level and rate when it is made: a fresh module, made under these.
     const saved = { ...process.env };
     Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_LOGGER_SAMPLE_RATE: rate });
-    let isolated!: typeof import('../../../lib/log');
+    let isolated!: typeof LogModule;
     jest.isolateModules(() => {
       isolated = jest.requireActual('../../../lib/log');
     });
