@@ -24,8 +24,8 @@ export function metricsIn(lines: string[]): EmittedMetric[] {
   });
 }
 
-/** Captures what is written to stdout while `fn` runs (Powertools prints EMF there). */
-export async function capturedMetrics(fn: () => unknown): Promise<EmittedMetric[]> {
+/** The lines written to stdout while `fn` runs (where EMF goes). */
+export async function capturedStdout(fn: () => unknown): Promise<string[]> {
   const written: string[] = [];
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     written.push(String(chunk));
@@ -36,5 +36,10 @@ export async function capturedMetrics(fn: () => unknown): Promise<EmittedMetric[
   } finally {
     spy.mockRestore();
   }
-  return metricsIn(written.join('').split('\n'));
+  return written.join('').split('\n').filter(Boolean);
+}
+
+/** The metrics written while `fn` runs. */
+export async function capturedMetrics(fn: () => unknown): Promise<EmittedMetric[]> {
+  return metricsIn(await capturedStdout(fn));
 }

@@ -1,5 +1,5 @@
 import { collectMetrics, count, milliseconds, statusClass } from '../../../lib/metrics';
-import { capturedMetrics, metricsIn } from '../../helpers/metrics';
+import { capturedMetrics, capturedStdout, metricsIn } from '../../helpers/metrics';
 
 describe('metrics (EMF)', () => {
   it('emits a count with its dimensions, the service and the stage', async () => {
@@ -35,19 +35,7 @@ describe('metrics (EMF)', () => {
 });
 
 describe('metrics of one invocation', () => {
-  const lines = async (fn: () => Promise<unknown>) => {
-    const written: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    try {
-      await fn();
-    } finally {
-      spy.mockRestore();
-    }
-    return written.join('').split('\n').filter(Boolean);
-  };
+  const lines = capturedStdout;
 
   it('are written at its end, packed: values of one series in an array, series that agree on their dimensions in one line', async () => {
     const emitted = await lines(() =>
