@@ -457,7 +457,7 @@ async function perJobCounts(jobs: number): Promise<void> {
     target: 'report',
     met: true,
     unit: 'writes / event',
-    detail: `${round(charge.events)} events per charged job: a put, an update per delivery attempt; each written to both event indexes too (${round(charge.eventWriteUnits / charge.events)} WRU per event); receipts of Hyperswitch webhooks ${round(charge.receiptWrites)} write(s) per job`,
+    detail: `${round(charge.events)} events per charged job: a put (also in both event indexes), an update per delivery attempt; ${round(charge.eventWriteUnits / charge.events)} WRU per event (before: ${round(baseline.charge.eventWriteUnits / baseline.charge.events)}); receipts of Hyperswitch webhooks ${round(charge.receiptWrites)} write(s) per job`,
   });
   const logLines = charge.logBytes - charge.emfBytes;
   const baselineLogLines = baseline.charge.logBytes - baseline.charge.emfBytes;

@@ -16,7 +16,7 @@ export async function startJobsTable(tableName = 'jobs') {
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [{ AttributeName: 'job_id', AttributeType: 'S' }, ...EVENT_INDEXES.AttributeDefinitions],
       KeySchema: [{ AttributeName: 'job_id', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: EVENT_INDEXES.GlobalSecondaryIndexes.map((index) => ({ ...index, KeySchema: [...index.KeySchema] })),
+      GlobalSecondaryIndexes: EVENT_INDEXES.GlobalSecondaryIndexes.map((index) => ({ ...index, KeySchema: [...index.KeySchema], Projection: { ...index.Projection, NonKeyAttributes: [...index.Projection.NonKeyAttributes] } })),
     }),
   );
   return {

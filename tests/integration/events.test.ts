@@ -98,6 +98,13 @@ describe('merchant events', () => {
     expect(all.body.data.map((event: { type: string }) => event.type).sort()).toEqual(['job.succeeded', 'payment.succeeded', 'payment_method.saved']);
     const times = all.body.data.map((event: { created_at: string }) => event.created_at);
     expect(times).toEqual([...times].sort().reverse());
+    // The indexes hold keys and type only: a page reads its events whole, their deliveries with them.
+    const listed = await eventually(
+      async () => (await stack.request(`/events?job_id=${jobId}`, { headers: server })).body.data as Array<{ payload?: unknown; deliveries: Array<{ attempts: unknown[] }> }>,
+      (events) => events.every((event) => event.deliveries.length === 1 && event.deliveries[0]!.attempts.length >= 1),
+      30_000,
+    );
+    expect(listed).toHaveLength(3);
 
     const payments = await stack.request(`/events?job_id=${jobId}&type=payment.succeeded`, { headers: server });
     expect(payments.body.data).toEqual([expect.objectContaining({ type: 'payment.succeeded', data: expect.objectContaining({ amount: 500, currency: 'USD' }) })]);
