@@ -9,6 +9,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_API_KEYS } from '../local/stack';
 import { eventually, startStackProcess } from '../local/stack-process';
+import baselineCounts from './baseline-counts.json';
+import { costPerMillion, PRICES_DATE, total } from './cost';
+import { record, round } from './figures';
 import { Meter } from './meter';
 
 export type JobKind = 'vault' | 'charge';
@@ -160,5 +163,46 @@ export async function countJobs(kind: JobKind, jobs: number, env: Record<string,
   } finally {
     await stack.stop();
     await Promise.all([meters.dynamoDb?.stop(), meters.sqs?.stop(), endpoint.close()]);
+  }
+}
+
+/** Counts of a vault-only and a charged job: DynamoDB requests, events, log bytes, and what a million cost. */
+export async function perJobCounts(jobs: number): Promise<void> {
+  const measured: Record<JobKind, JobCounts> = { vault: await countJobs('vault', jobs), charge: await countJobs('charge', jobs) };
+  const baseline = baselineCounts.counts as Record<JobKind, JobCounts>;
+  const targets: Record<JobKind, number> = { vault: 4, charge: 5 };
+  for (const kind of ['vault', 'charge'] as const) {
+    const ours = measured[kind];
+    const before = baseline[kind];
+    record({ name: `dynamodb_writes_per_job_${kind}`, ours: round(ours.dynamodbWrites), baseline: before.dynamodbWrites, target: `≤ ${targets[kind]}`, met: ours.dynamodbWrites <= targets[kind], unit: 'writes / job', detail: `intake and worker, counted at the wire over ${ours.jobs} checkouts; baseline: ${baselineCounts.design}` });
+    record({ name: `dynamodb_reads_per_job_${kind}`, ours: round(ours.dynamodbReads), baseline: before.dynamodbReads, target: 'report', met: true, unit: 'reads / job', detail: 'the job table (jobs, holds), all functions' });
+  }
+  const charge = measured.charge;
+  record({
+    name: 'dynamodb_writes_per_event',
+    ours: round(charge.eventWrites / charge.events),
+    baseline: round(baseline.charge.eventWrites / baseline.charge.events),
+    target: 'report',
+    met: true,
+    unit: 'writes / event',
+    detail: `${round(charge.events)} events per charged job: a put (also in both event indexes), an update per delivery attempt; ${round(charge.eventWriteUnits / charge.events)} WRU per event (before: ${round(baseline.charge.eventWriteUnits / baseline.charge.events)}); receipts of Hyperswitch webhooks ${round(charge.receiptWrites)} write(s) per job`,
+  });
+  const logLines = charge.logBytes - charge.emfBytes;
+  const baselineLogLines = baseline.charge.logBytes - baseline.charge.emfBytes;
+  record({ name: 'log_bytes_per_job', ours: round(logLines, 0), baseline: round(baselineLogLines, 0), target: '≤ 1500 B (charged job, INFO)', met: logLines <= 1500, unit: 'bytes / job', detail: `log lines of every function a charged job runs through, ${round(charge.logLines, 1)} lines with metrics; metric (EMF) lines in metric_bytes_per_job` });
+  record({ name: 'metric_bytes_per_job', ours: round(charge.emfBytes, 0), baseline: round(baseline.charge.emfBytes, 0), target: 'report (billed as log ingestion)', met: true, unit: 'bytes / job', detail: 'EMF lines, packed per invocation' });
+  for (const kind of ['vault', 'charge'] as const) {
+    const lines = costPerMillion(measured[kind]);
+    const before = total(costPerMillion(baseline[kind]));
+    const ours = total(lines);
+    record({
+      name: `cost_per_million_jobs_${kind}`,
+      ours,
+      baseline: before,
+      target: 'below the design before (recorded counts)',
+      met: ours < before,
+      unit: 'USD / million jobs',
+      detail: `prices of ${PRICES_DATE} (bench/prices.json), Hyperswitch's fees not included: ${lines.filter((line) => line.usd > 0).map((line) => `${line.item} ${line.usd}`).join(', ')}`,
+    });
   }
 }

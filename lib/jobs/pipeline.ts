@@ -1,7 +1,7 @@
 /**
  * The vault pipeline: one job, its steps strictly in order — customer, payment method, and the charge
- * when the job carries one — each result checkpointed in the job record before the next step starts,
- * so a redelivered job resumes where the last run stopped.
+ * when the job carries one (run.ts). The job is claimed, run, and ended by what its run came to; a
+ * redelivered job resumes from what its record and its intents say the last run did.
  */
 import { randomUUID } from 'node:crypto';
 import { maskCard } from '../card';
@@ -10,15 +10,11 @@ import { S2SVaultError } from '../errors';
 import { HyperswitchConnectorError, HyperswitchDuplicateError, HyperswitchError, HyperswitchInvalidRequestError, HyperswitchNotFoundError } from '../hyperswitch';
 import { resolveAwaitingAction } from './action';
 import { count, milliseconds } from '../metrics';
+import { JobRun } from './run';
 import { newJobRecord } from './record';
-import { JobFailure, RetryLaterError, SimulatedCrash, type EarlierAttempt, type HyperswitchCall, type PipelineDeps, type StepRun } from './run-context';
+import { JobFailure, RetryLaterError, SimulatedCrash, type PipelineDeps } from './run-context';
 import type { IntentStep } from './store';
-import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type JobSteps, type SealedCard, type VaultJobMessage } from './schemas';
-import { chargeStep, savedPaymentMethodStep } from './steps/charge';
-import type { StepOutcome } from './steps/payment';
-import { verificationStep } from './steps/verification';
-import { customerStep } from './steps/customer';
-import { paymentMethodStep } from './steps/payment-method';
+import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type SealedCard, type VaultJobMessage } from './schemas';
 
 export { JobFailure, RetryLaterError, SimulatedCrash, type PipelineDeps } from './run-context';
 
@@ -185,120 +181,3 @@ function initialRecord(message: VaultJobMessage, card?: SealedCard): JobRecord {
     verify: 'verify' in message && message.verify,
   });
 }
-
-/**
- * One run of one job: the steps in order, each skipped when the record shows it done (steps/).
- * The record is written only when it must be: before a create that must not be repeated blindly
- * (its intent, carrying the results so far and extending the lease) and at the end. A run that
- * stops in between loses only results that the next run finds again (run-context.ts, `record`).
- */
-class JobRun implements StepRun {
-  readonly jobId: string;
-  private pending: Partial<JobSteps> = {};
-  private callsMade = 0;
-  /** How long each step that made calls took in this run. */
-  readonly stepMs: Partial<Record<keyof JobSteps, number>> = {};
-  /** Intents recorded by earlier runs, as the claim found them (this run's own are not among them). */
-  private readonly earlier: Partial<Record<IntentStep, EarlierAttempt>>;
-
-  constructor(
-    readonly message: VaultJobMessage,
-    private readonly card: SealedCard | undefined,
-    readonly steps: JobSteps,
-    private readonly owner: string,
-    readonly deps: PipelineDeps,
-    /** The intent this run recorded last (the claim's, or a checkpoint's), and when. */
-    private intent: { step: IntentStep; at: number } | undefined,
-  ) {
-    this.jobId = message.job_id;
-    this.earlier = Object.fromEntries(
-      INTENT_STEPS.flatMap((step) => {
-        const { attempted_at: attemptedAt, first_attempted_at: firstAttemptedAt } = steps[step] ?? {};
-        return attemptedAt && step !== intent?.step ? [[step, { attempted_at: attemptedAt, first_attempted_at: firstAttemptedAt ?? attemptedAt }]] : [];
-      }),
-    );
-  }
-
-  async execute(): Promise<StepOutcome> {
-    const customerId = await this.timed('customer', () => customerStep(this));
-    const card = this.card;
-    const { paymentMethodId, cardToken } = card
-      ? { paymentMethodId: await this.timed('payment_method', () => paymentMethodStep(this, customerId, card)), cardToken: { card_holder_name: card.holder_name, card_cvc: card.cvc } }
-      : await this.timed('payment_method', () => savedPaymentMethodStep(this, customerId));
-    if ('card' in this.message && this.message.verify && this.steps.verification?.status !== 'succeeded') {
-      const verified = await this.timed('verification', () => verificationStep(this, customerId, paymentMethodId, cardToken));
-      if (verified.status !== 'succeeded') return verified;
-    }
-    if (!this.message.charge || this.steps.payment.status === 'succeeded') return { status: 'succeeded' };
-    return this.timed('payment', () => chargeStep(this, customerId, paymentMethodId, cardToken));
-  }
-
-  /** A step's duration, when it ran (a step the record shows done, skipped without a call, is not one). */
-  private async timed<T>(step: keyof JobSteps, run: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    const callsBefore = this.callsMade;
-    try {
-      return await run();
-    } finally {
-      if (this.callsMade > callsBefore) {
-        this.stepMs[step] = Math.round(performance.now() - started);
-        milliseconds('StepDuration', this.stepMs[step], { step });
-      }
-    }
-  }
-
-  readonly call: HyperswitchCall = async (operation, fn) => {
-    this.callsMade++;
-    this.deps.crashPoint?.(`before ${operation}`);
-    const result = await fn();
-    this.deps.crashPoint?.(`after ${operation}`);
-    return result;
-  };
-
-  record<K extends keyof JobSteps>(step: K, value: JobSteps[K]): void {
-    this.steps[step] = value;
-    this.pending[step] = value;
-  }
-
-  async intend(step: IntentStep): Promise<void> {
-    const now = this.now();
-    if (this.intent?.step === step && now - this.intent.at <= this.deps.intentFreshMs) return;
-    const current = this.steps[step] ?? { status: 'pending' as const };
-    const at = new Date(now).toISOString();
-    this.record(step, { ...current, attempted_at: at, first_attempted_at: current.first_attempted_at ?? at } as JobSteps[typeof step]);
-    const recorded = Object.keys(this.pending).join('+');
-    this.deps.crashPoint?.(`before checkpoint ${recorded}`);
-    await this.deps.store.checkpoint(this.jobId, this.owner, this.pending, now + this.deps.leaseMs);
-    this.pending = {};
-    this.intent = { step, at: now };
-    this.deps.crashPoint?.(`after checkpoint ${recorded}`);
-  }
-
-  get callCount(): number {
-    return this.callsMade;
-  }
-
-  earlierAttempt(step: IntentStep): EarlierAttempt | undefined {
-    return this.earlier[step];
-  }
-
-  /** The results not written yet: they go with the job's end (or its release). */
-  unrecorded(): Partial<JobSteps> {
-    return this.pending;
-  }
-
-  /** The job's last write, with its crash points. */
-  async end(write: () => Promise<JobRecord>): Promise<JobRecord> {
-    this.deps.crashPoint?.('before finish');
-    const ended = await write();
-    this.pending = {};
-    this.deps.crashPoint?.('after finish');
-    return ended;
-  }
-
-  now(): number {
-    return (this.deps.clock ?? Date.now)();
-  }
-}
-
-const INTENT_STEPS: readonly IntentStep[] = ['payment_method', 'payment', 'verification'];

@@ -1,0 +1,95 @@
+/** Bundle sizes and cold starts: each function as serverless.yml builds it, with and without tracing. */
+import { execFile } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { median, OUT, record, ROOT, round } from './figures';
+
+const FUNCTIONS = ['checkout', 'charges', 'job-status', 'payment-methods', 'vault-worker', 'dead-letter'];
+/** The functions whose cost with tracing on is measured: the API's hot path and the worker. */
+const TRACED = ['checkout', 'vault-worker'];
+
+/** A function's bundle as serverless.yml builds it; `tracing` is the stage's switch (a build-time define). */
+async function bundle(fn: string, outfile: string, { sdk = 'runtime', tracing = false }: { sdk?: 'runtime' | 'bundled'; tracing?: boolean } = {}): Promise<number> {
+  await build({
+    entryPoints: [join(ROOT, `functions/${fn}.ts`)],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    logLevel: 'silent',
+    external: sdk === 'runtime' ? ['@aws-sdk/*'] : [],
+    define: { 'process.env.S2S_TRACING': JSON.stringify(String(tracing)) },
+  });
+  return round(statSync(outfile).size / 1024, 1);
+}
+
+/** Every function bundled as serverless.yml bundles it (SDK from the runtime), and with the SDK inside; the worker with tracing compiled in. */
+export async function bundles(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  for (const fn of FUNCTIONS) {
+    const ours = await bundle(fn, join(OUT, `${fn}.runtime.cjs`));
+    const baseline = await bundle(fn, join(OUT, `${fn}.bundled.cjs`), { sdk: 'bundled' });
+    const target = fn === 'checkout' ? 400 : Infinity;
+    record({ name: `bundle_kb_${fn}`, ours, baseline, target: fn === 'checkout' ? '≤ 400 KB' : 'report', met: ours <= target, unit: 'KB', detail: 'ours: SDK from the runtime; baseline: SDK bundled' });
+  }
+  for (const fn of TRACED) {
+    const ours = await bundle(fn, join(OUT, `${fn}.traced.cjs`), { tracing: true });
+    const baseline = round(statSync(join(OUT, `${fn}.runtime.cjs`)).size / 1024, 1);
+    record({ name: `bundle_kb_${fn}_traced`, ours, baseline, target: 'report (decides the tracing default)', met: true, unit: 'KB', detail: `tracing compiled in vs out: +${round(ours - baseline, 1)} KB` });
+  }
+}
+
+/** What a function needs in its environment to load (fake values: nothing is called). */
+export const FAKE_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench-fake',
+  AWS_SECRET_ACCESS_KEY: 'bench-fake',
+  JOBS_TABLE_NAME: 'bench-jobs',
+  CARD_KEYS_SECRET_ID: 'bench/card-keys',
+  MERCHANT_KEYS_SECRET_ID: 'bench/merchant-keys',
+  HYPERSWITCH_VAULT_SECRET_ID: 'bench/vault',
+  HYPERSWITCH_PAYMENT_SECRET_ID: 'bench/payment',
+  VAULT_JOBS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/bench-jobs',
+  WEBHOOK_DELIVERIES_QUEUE_URL: 'http://127.0.0.1:9/000000000000/bench-deliveries',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+};
+
+/** A fresh Node process loading each bundle and running its init, against one loading an empty module. */
+export async function coldStarts(): Promise<void> {
+  const empty = join(OUT, 'empty.cjs');
+  writeFileSync(empty, 'module.exports = {};\n');
+  const run = async (file: string, env: Record<string, string> = {}) => {
+    const started = performance.now();
+    await promisify(execFile)(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { cwd: ROOT, env: { ...process.env, ...FAKE_ENV, ...env } });
+    return performance.now() - started;
+  };
+  const medianOf10 = async (file: string, env?: Record<string, string>) => {
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) times.push(await run(file, env));
+    return round(median(times), 1);
+  };
+  const baseline: number[] = [];
+  for (let i = 0; i < 10; i++) baseline.push(await run(empty));
+  const base = round(median(baseline), 1);
+  for (const fn of FUNCTIONS) {
+    const ours = await medianOf10(join(OUT, `${fn}.runtime.cjs`));
+    record({ name: `cold_start_${fn}`, ours, baseline: base, target: fn === 'checkout' ? 'init overhead ≤ 150 ms' : 'report', met: fn !== 'checkout' || ours - base <= 150, unit: 'ms', detail: `init overhead ${round(ours - base, 1)} ms (median of 10)` });
+  }
+  // Tracing on, as in Lambda (the tracer enables itself where AWS_EXECUTION_ENV is set), against the
+  // same function without it, interleaved (20 pairs) so that drift in the machine hits both alike.
+  for (const fn of TRACED) {
+    const traced: number[] = [];
+    const plain: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      plain.push(await run(join(OUT, `${fn}.runtime.cjs`)));
+      traced.push(await run(join(OUT, `${fn}.traced.cjs`), { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' }));
+    }
+    const ours = round(median(traced), 1);
+    const without = round(median(plain), 1);
+    record({ name: `cold_start_${fn}_traced`, ours, baseline: without, target: 'report (decides the tracing default)', met: true, unit: 'ms', detail: `tracing costs ${round(ours - without, 1)} ms (median of 20 interleaved pairs); init overhead traced ${round(ours - base, 1)} ms` });
+  }
+}

@@ -1,0 +1,165 @@
+/** The checkout handler in-process against the emulators, versus a bare PutItem + SendMessage handler. */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { hashApiKey } from '../lib/auth';
+import { LocalSecretsManager } from '../local/secrets-manager';
+import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../local/stack';
+import { FAKE_ENV } from './bundles';
+import { median, OUT, percentile, record, round } from './figures';
+
+/** The emulators and secrets the in-process figures need. */
+async function emulators() {
+  const { startFauxqs } = await import('fauxqs');
+  const sqsServer = await startFauxqs({ port: 0, logger: false });
+  const dynamo: Server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
+  const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as { port: number }).port}`;
+  const secrets = new LocalSecretsManager();
+  const secretsUrl = await secrets.listen();
+  const hmac = Buffer.from('bench-fake-api-hmac-key-32-bytes').toString('base64');
+  secrets.put(FAKE_ENV.CARD_KEYS_SECRET_ID, JSON.stringify(LOCAL_CARD_KEYS));
+  secrets.put(FAKE_ENV.MERCHANT_KEYS_SECRET_ID, JSON.stringify({ hmac_key: hmac, server_key_hashes: [hashApiKey(hmac, LOCAL_API_KEYS.server)], publishable_key_hashes: [hashApiKey(hmac, LOCAL_API_KEYS.publishable)] }));
+  sqsServer.createQueue('bench-jobs');
+  const queueUrl = `http://127.0.0.1:${sqsServer.port}/000000000000/bench-jobs`;
+  const credentials = { accessKeyId: 'bench-fake', secretAccessKey: 'bench-fake' };
+  const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamoUrl, credentials });
+  await dynamoClient.send(new CreateTableCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'job_id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'job_id', KeyType: 'HASH' }] }));
+  Object.assign(process.env, FAKE_ENV, {
+    VAULT_JOBS_QUEUE_URL: queueUrl,
+    AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsServer.port}`,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsUrl,
+  });
+  return {
+    secrets,
+    queueUrl,
+    dynamoClient,
+    sqsClient: new SQSClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${sqsServer.port}`, credentials }),
+    async stop() {
+      await sqsServer.stop();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      await secrets.close();
+    },
+  };
+}
+
+function checkoutEvent(body: unknown) {
+  return {
+    version: '2.0',
+    routeKey: 'POST /checkouts',
+    rawPath: '/checkouts',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${LOCAL_API_KEYS.publishable}` },
+    requestContext: { http: { method: 'POST', path: '/checkouts' }, requestId: randomBytes(8).toString('hex') },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+}
+
+/** A checkout body of about `bytes`: the card and customer, metadata up to its limits, then whitespace. */
+function bodyOfSize(body: Record<string, unknown>, bytes: number): string {
+  const metadata: Record<string, string> = {};
+  for (let i = 0; i < 20 && JSON.stringify({ ...body, metadata }).length + 520 < bytes; i++) metadata[`key_${i}`] = 'v'.repeat(480);
+  const json = JSON.stringify({ ...body, ...(Object.keys(metadata).length > 0 ? { metadata } : {}) });
+  return json.length >= bytes ? json : json.replace(/^\{/, `{${' '.repeat(bytes - json.length)}`);
+}
+
+/** The bundled checkout handler in-process against the emulators, versus a bare PutItem + SendMessage. */
+export async function checkoutOverhead(): Promise<void> {
+  // The handler reads its configuration from this process's environment; the stacks started later must not.
+  const saved = { ...process.env };
+  const env = await emulators();
+  // The handler writes its metric lines to stdout, as in Lambda: they are written, then dropped, so the table stays readable.
+  const stdoutWrite = process.stdout.write.bind(process.stdout);
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle, as Lambda loads it
+    const { handler } = require(join(OUT, 'checkout.runtime.cjs')) as { handler: (event: unknown, context: unknown) => Promise<{ statusCode: number }> };
+    const body = { customer: { name: 'Jane Doe', email: 'jane@example.com' }, card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123', holder_name: 'Jane Doe', issuing_country: 'US' } };
+    const context = { awsRequestId: 'bench', functionName: 'checkout', getRemainingTimeInMillis: () => 10_000 };
+    const ours = async () => {
+      const response = await handler(checkoutEvent(body), context);
+      if (response.statusCode !== 202) throw new Error(`checkout answered ${response.statusCode}`);
+    };
+    const bare = async () => {
+      const jobId = `bare_${randomBytes(16).toString('hex')}`;
+      await env.dynamoClient.send(new PutItemCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, Item: { job_id: { S: jobId }, status: { S: 'queued' } } }));
+      await env.sqsClient.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: JSON.stringify({ job_id: jobId, card: body.card }) }));
+    };
+    const measure = async (fn: () => Promise<void>, n: number) => {
+      for (let i = 0; i < 30; i++) await fn();
+      const latencies: number[] = [];
+      const started = performance.now();
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await fn();
+        latencies.push(performance.now() - t);
+      }
+      return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), perSecond: n / ((performance.now() - started) / 1000) };
+    };
+    // Interleaved rounds, so that drift (GC, the emulators' growth) hits both alike.
+    const oursRuns = [];
+    const bareRuns = [];
+    for (let round_ = 0; round_ < 3; round_++) {
+      bareRuns.push(await measure(bare, 200));
+      oursRuns.push(await measure(ours, 200));
+    }
+    const o = { p50: median(oursRuns.map((r) => r.p50)), p99: median(oursRuns.map((r) => r.p99)), perSecond: median(oursRuns.map((r) => r.perSecond)) };
+    const b = { p50: median(bareRuns.map((r) => r.p50)), p99: median(bareRuns.map((r) => r.p99)), perSecond: median(bareRuns.map((r) => r.perSecond)) };
+    record({
+      name: 'checkout_overhead',
+      ours: round(o.p50, 3),
+      baseline: round(b.p50, 3),
+      target: 'p50 ratio ≤ 1.10',
+      met: o.p50 / b.p50 <= 1.1,
+      unit: 'ms p50',
+      detail: `p99 ${round(o.p99)} vs ${round(b.p99)} ms (×${round(o.p99 / b.p99)}); ${round(o.perSecond, 0)} vs ${round(b.perSecond, 0)} requests/s`,
+    });
+
+    // How the latency grows with the body: metadata (and, past what metadata holds, insignificant
+    // whitespace, as a pretty-printed body has) up to the API's 16 KB limit; the bare handler sends the same body.
+    for (const kilobytes of [1, 8, 16]) {
+      const sized = bodyOfSize(body, kilobytes * 1024 - (kilobytes === 16 ? 512 : 0));
+      const event = { ...checkoutEvent(body), body: sized };
+      const oursSized = async () => {
+        const response = await handler({ ...event, requestContext: { ...event.requestContext, requestId: randomBytes(8).toString('hex') } }, context);
+        if (response.statusCode !== 202) throw new Error(`checkout answered ${response.statusCode}`);
+      };
+      const bareSized = async () => {
+        const jobId = `bare_${randomBytes(16).toString('hex')}`;
+        await env.dynamoClient.send(new PutItemCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, Item: { job_id: { S: jobId }, status: { S: 'queued' } } }));
+        await env.sqsClient.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: sized }));
+      };
+      const bareRun = await measure(bareSized, 200);
+      const oursRun = await measure(oursSized, 200);
+      record({
+        name: `checkout_latency_${kilobytes}kb`,
+        ours: round(oursRun.p50, 3),
+        baseline: round(bareRun.p50, 3),
+        target: 'report (growth with the body)',
+        met: true,
+        unit: 'ms p50',
+        detail: `${Buffer.byteLength(sized)} B body; p99 ${round(oursRun.p99)} vs ${round(bareRun.p99)} ms`,
+      });
+    }
+
+    // Secrets Manager calls per 1000 invocations of a fresh container: one per secret per TTL, not one per request.
+    const bundle = join(OUT, 'checkout.runtime.cjs');
+    delete require.cache[bundle];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a new container: a fresh load of the bundle
+    const fresh = (require(bundle) as { handler: typeof handler }).handler;
+    const before = new Map(env.secrets.calls);
+    for (let i = 0; i < 1000; i++) await fresh(checkoutEvent(body), context);
+    const perSecret = [FAKE_ENV.CARD_KEYS_SECRET_ID, FAKE_ENV.MERCHANT_KEYS_SECRET_ID].map((id) => (env.secrets.calls.get(id) ?? 0) - (before.get(id) ?? 0));
+    record({ name: 'secret_fetches', ours: Math.max(...perSecret), baseline: 1000, target: '1 per secret per TTL', met: perSecret.every((calls) => calls === 1), unit: 'calls / 1000 invocations', detail: `per secret: ${perSecret.join(', ')}; baseline: a fetch per invocation` });
+  } finally {
+    process.stdout.write = stdoutWrite;
+    await env.stop();
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  }
+}

@@ -1,0 +1,160 @@
+/** The worker through the real local stack: throughput by jobs in flight, its CPU, the rate limiter, the fault suite's growth. */
+import { randomBytes } from 'node:crypto';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { HyperswitchTransport, VaultClient } from '../lib/hyperswitch';
+import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../lib/jobs';
+import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
+import { LOCAL_CARD_KEYS } from '../local/stack';
+import { eventually, startStackProcess } from '../local/stack-process';
+import { treeCpuMs } from './cpu';
+import { record, round } from './figures';
+
+const sealed = (jobId: string) =>
+  JSON.stringify(
+    sealVaultJob(jobId, vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT).parse({ customer: { name: 'Jane Doe', email: 'jane@example.com' }, card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123', holder_name: 'Jane Doe', issuing_country: 'US' } }), LOCAL_CARD_KEYS).message,
+  );
+
+async function publish(stack: Awaited<ReturnType<typeof startStackProcess>>, ids: string[]) {
+  for (let i = 0; i < ids.length; i += 10) {
+    await stack.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queueUrl, Entries: ids.slice(i, i + 10).map((id, j) => ({ Id: String(j), MessageBody: sealed(id) })) }));
+  }
+}
+
+/** Waits until every job succeeded, looking once a second (a table scan is not free for the stack). */
+async function drained(stack: Awaited<ReturnType<typeof startStackProcess>>, ids: string[]) {
+  const wanted = new Set(ids);
+  await eventually(async () => (await stack.jobs()).filter((job) => wanted.has(job.job_id) && job.status === 'succeeded').length, (n) => n === ids.length, 600_000, 1_000);
+}
+
+/** CPU milliseconds per job of the worker's c4 run: our stack's process, and the emulators' and simulator's. */
+const cpuPerJob: { ours?: number; apart?: number; concurrency?: number } = {};
+
+/**
+ * Vault-only jobs through the real local stack at a fixed 50 ms per Hyperswitch call, the emulators
+ * and the simulator in processes of their own: the stack's process runs only our functions (and the
+ * local plumbing that stands in for Lambda and API Gateway), so its CPU time per job is ours.
+ */
+export async function workerThroughput(concurrency: number, jobs: number): Promise<void> {
+  const stack = await startStackProcess(
+    {
+      LOCAL_WORKER_MAX_CONCURRENCY: String(concurrency),
+      LOCAL_WORKER_BATCH_SIZE: '1',
+      WORKER_RECORD_CONCURRENCY: '1',
+      HYPERSWITCH_RATE_LIMIT_PER_SECOND: '0',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    },
+    { apart: true },
+  );
+  try {
+    await stack.faults({ latencyMs: 50 });
+    const ids = Array.from({ length: jobs }, (_, i) => `bench-c${concurrency}-${i}-${randomBytes(3).toString('hex')}`);
+    const cpuBefore = { ours: treeCpuMs(stack.pids.stack), apart: stack.pids.apart.reduce((sum, pid) => sum + treeCpuMs(pid), 0) };
+    const started = performance.now();
+    await publish(stack, ids);
+    await drained(stack, ids);
+    const seconds = (performance.now() - started) / 1000;
+    const ours = jobs / seconds;
+    const cpu = { ours: (treeCpuMs(stack.pids.stack) - cpuBefore.ours) / jobs, apart: (stack.pids.apart.reduce((sum, pid) => sum + treeCpuMs(pid), 0) - cpuBefore.apart) / jobs };
+    if (concurrency === 4) Object.assign(cpuPerJob, { ...cpu, concurrency });
+    const callsPerJob = 2;
+    const ideal = concurrency / (callsPerJob * 0.05);
+    const target = WORKER_TARGETS[concurrency] ?? 0.85;
+    // The machine's two cores bound what any design can do: past them the limit is CPU, named in the detail.
+    const busiest = cpu.ours >= cpu.apart ? 'the stack (our functions)' : 'the emulators and simulator';
+    record({
+      name: `worker_throughput_c${concurrency}`,
+      ours: round(ours, 1),
+      baseline: round(ideal, 1),
+      target: `≥ ${target} of ideal`,
+      met: ours / ideal >= target,
+      unit: 'jobs/s',
+      detail: `${jobs} jobs in ${round(seconds, 1)} s; ideal = concurrency / (2 calls × 50 ms); CPU per job: stack ${round(cpu.ours, 1)} ms, emulators + simulator ${round(cpu.apart, 1)} ms (busiest: ${busiest}); CPU-bound ceiling on 2 cores ≈ ${round(2000 / (cpu.ours + cpu.apart), 0)} jobs/s`,
+    });
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** Share of the ideal throughput each concurrency must reach (issue #17: 0.90 at 1, 0.85 at 4, 0.6 at 16 on 2 cores). */
+const WORKER_TARGETS: Record<number, number> = { 1: 0.9, 4: 0.85, 16: 0.6 };
+
+/** The worker's CPU per job, from the c4 run: ours against everything the run needed. */
+export function workerCpu(): void {
+  if (cpuPerJob.ours === undefined) return;
+  const all = cpuPerJob.ours + cpuPerJob.apart!;
+  record({
+    name: 'worker_cpu_ms_per_job',
+    ours: round(cpuPerJob.ours, 1),
+    baseline: round(all, 1),
+    ratio: cpuPerJob.ours / all,
+    target: 'report (machine-dependent; comparable within a run)',
+    met: true,
+    unit: 'CPU ms / job',
+    detail: `at ${cpuPerJob.concurrency} jobs in flight: the stack's process (our functions and the local Lambda/API stand-ins) vs all processes of the run (plus emulators and simulator)`,
+  });
+}
+
+/** A backlog against Hyperswitch's 80 requests/s: our worker (rate limiter on) versus a naive unthrottled loop. */
+export async function rateLimitDiscipline(jobs: number): Promise<void> {
+  const calls = jobs * 2;
+  // Naive: the client alone, 20 at a time, no limiter.
+  const simulator = await startSimulator({ port: 0 });
+  simulator.faults.configure({ rateLimitPerSecond: 80, retryAfterSeconds: 1 });
+  const transport = new HyperswitchTransport({ baseUrl: simulator.url, timeoutMs: 5_000, log: { debug() {}, info() {}, warn() {}, error() {} }, retry: { maxRetries: 5, baseDelayMs: 100, maxDelayMs: 2_000, maxRetryAfterMs: 2_000 } });
+  const vault = new VaultClient(transport, { secretId: 'naive', get: async () => ({ api_key: SIM_DEFAULTS.vaultApiKey, profile_id: SIM_DEFAULTS.profileId }), invalidate: () => undefined });
+  let next = 0;
+  let lostNaive = 0;
+  const naiveStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (next < jobs) {
+        next += 1;
+        try {
+          const customer = await vault.createCustomer({ name: 'Jane Doe', email: 'jane@example.com' });
+          await vault.createPaymentMethod({ payment_method_type: 'card', customer_id: customer.id, storage_type: 'persistent', payment_method_data: { card: { card_number: '4242424242424242', card_exp_month: '12', card_exp_year: '2030', card_holder_name: 'Jane Doe', card_issuing_country: 'US', card_cvc: '123' } } });
+        } catch {
+          lostNaive += 1;
+        }
+      }
+    }),
+  );
+  const naiveSeconds = (performance.now() - naiveStarted) / 1000;
+  const naive429 = simulator.inspect().faults_injected.rate_limited;
+  await simulator.close();
+
+  const stack = await startStackProcess({ POWERTOOLS_LOG_LEVEL: 'WARN' });
+  try {
+    await stack.faults({ rateLimitPerSecond: 80, retryAfterSeconds: 1 });
+    const ids = Array.from({ length: jobs }, (_, i) => `bench-rl-${i}-${randomBytes(3).toString('hex')}`);
+    const started = performance.now();
+    await publish(stack, ids);
+    await drained(stack, ids);
+    const seconds = (performance.now() - started) / 1000;
+    const ours429 = (await stack.inspect()).faults_injected.rate_limited;
+    const floor = calls / 80;
+    record({
+      name: 'rate_limit_discipline',
+      ours: ours429,
+      baseline: naive429,
+      ratio: naive429 === 0 ? 0 : ours429 / naive429,
+      target: 'no lost job, fewer 429s than naive, time ≤ 1.2 × calls/80 s',
+      met: ours429 < naive429 && seconds <= 1.2 * floor,
+      unit: '429s',
+      detail: `ours ${jobs}/${jobs} jobs in ${round(seconds, 1)} s (floor ${round(floor, 1)} s, ×${round(seconds / floor)}); naive ${round(naiveSeconds, 1)} s, ${lostNaive} jobs lost`,
+    });
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** How the fault suite's wall time grows with its jobs: against the smallest run scaled linearly. */
+export async function faultSuiteScaling(sizes: number[]): Promise<void> {
+  const { runFaultSuite } = await import('../tests/faults/suite');
+  const seconds: number[] = [];
+  for (const jobs of sizes) {
+    const summary = await runFaultSuite({ jobs, seed: 7 });
+    seconds.push(summary.duration_ms / 1000);
+    const linear = (seconds[0]! * jobs) / sizes[0]!;
+    record({ name: `fault_suite_seconds_${jobs}`, ours: round(seconds.at(-1)!, 1), baseline: round(linear, 1), target: 'report (growth with the jobs)', met: true, unit: 's', detail: `${jobs} jobs, seed 7; baseline: the ${sizes[0]}-job run scaled linearly; ${summary.succeeded_jobs} succeeded` });
+  }
+}
