@@ -194,7 +194,8 @@ export interface MaskedCard {
   exp_year: number;
 }
 
-export function maskCard(pan: string, expMonth: number, expYear: number): MaskedCard {
-  const check = checkCardNumber(pan);
-  return { brand: check.valid ? check.brand : 'Unknown', last4: pan.slice(-4), exp_month: expMonth, exp_year: fullExpiryYear(expYear) };
+/** `brand`: when the card was checked already (a validated request carries its brand), not matched again. */
+export function maskCard(pan: string, expMonth: number, expYear: number, brand?: CardBrand): MaskedCard {
+  const check = brand ? undefined : checkCardNumber(pan);
+  return { brand: brand ?? (check?.valid ? check.brand : 'Unknown'), last4: pan.slice(-4), exp_month: expMonth, exp_year: fullExpiryYear(expYear) };
 }

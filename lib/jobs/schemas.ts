@@ -31,7 +31,9 @@ const cardNumber = (rules: CardRules) =>
         ctx.addIssue({ code: 'custom', message: check.message, params: { code: check.code } });
         return z.NEVER;
       }
-      return digits;
+      // The network's answer goes along: the CVC's length and the card's brand come from it, so a
+      // card is matched against the networks' prefixes once, not once per use.
+      return { digits, check };
     });
 
 /** Free text must not carry a card number: it would travel and be stored in the clear. */
@@ -63,10 +65,12 @@ export const cardInputSchema = (rules: CardRules = DEFAULT_CARD_RULES) =>
     .superRefine((card, ctx) => {
       const expiry = expiryProblem(card.exp_month, card.exp_year);
       if (expiry) ctx.addIssue(fieldIssue('exp_year', expiry.code, expiry.message));
-      const check = checkCardNumber(card.number, rules);
-      const cvc = check.valid ? cvcProblem(card.cvc, check) : undefined;
+      // zod refines an object whose fields failed too: then the number is still the string sent, with no check.
+      const number: unknown = card.number;
+      const cvc = typeof number === 'object' && number !== null ? cvcProblem(card.cvc, card.number.check) : undefined;
       if (cvc) ctx.addIssue(fieldIssue('cvc', 'cvc_length_invalid', cvc));
-    });
+    })
+    .transform(({ number, ...card }) => ({ ...card, number: number.digits, brand: number.check.brand }));
 export type CardInput = z.infer<ReturnType<typeof cardInputSchema>>;
 
 /** What travels inside the envelope: the validated card, nothing else. */

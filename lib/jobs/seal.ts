@@ -48,6 +48,6 @@ export function sealVaultJob(
       ...(request.charge ? { charge: request.charge } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
     },
-    card: maskCard(sealed.number, sealed.exp_month, sealed.exp_year),
+    card: maskCard(sealed.number, sealed.exp_month, sealed.exp_year, card.brand),
   };
 }

@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_CHARGE_AMOUNT, vaultRequestSchema } from '../../../../lib/jobs';
+import cardValidator from 'card-validator';
+import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../../../../lib/jobs';
 import { fieldProblems } from '../../../../lib/validation';
 import { invalidCheckouts, validCheckout } from '../../../fixtures/checkouts';
 
@@ -65,6 +66,20 @@ describe('the checkout request', () => {
       const result = schema.safeParse(body);
       const reported = JSON.stringify(fieldProblems(result.error!));
       expect(reported).not.toMatch(/4242\s?4242|4111\s?1111/);
+    }
+  });
+});
+
+describe('a checkout card', () => {
+  it('is matched against the networks once, from validation to its mask', () => {
+    const match = jest.spyOn(cardValidator, 'number');
+    try {
+      const request = vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT).parse({ ...validCheckout(), card: { ...validCheckout().card, number: '5555 5555 5555 4444', cvc: '123' } });
+      const { card } = sealVaultJob('job_0123456789abcdef0123456789abcdef', request, { current_key_id: 'k', keys: { k: Buffer.alloc(32, 1).toString('base64') }, hmac_key: Buffer.alloc(32, 2).toString('base64') });
+      expect(card).toMatchObject({ brand: 'Mastercard', last4: '4444' });
+      expect(match).toHaveBeenCalledTimes(1);
+    } finally {
+      match.mockRestore();
     }
   });
 });
