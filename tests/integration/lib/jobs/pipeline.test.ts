@@ -189,6 +189,21 @@ describe('runVaultJob', () => {
     expect(inspect().requests['POST /v2/payment-methods']?.total).toBe(1);
   });
 
+  it('writes the card\'s intent again when the customer step took longer than the claim\'s intent stays fresh', async () => {
+    const message = job();
+    const start = Date.now();
+    let now = start;
+    const points: string[] = [];
+    // The claim happens at `start`; the customer call takes 3 s, past intentFreshMs (2 s).
+    const slowCustomer = (point: string) => {
+      points.push(point);
+      if (point === 'after customers.create') now = start + 3_000;
+    };
+    await expect(runVaultJob(message, deps({ crashPoint: slowCustomer, clock: () => now }))).resolves.toMatchObject({ status: 'succeeded' });
+    expect(points.slice(0, 5)).toEqual(['before customers.create', 'after customers.create', 'before checkpoint customer+payment_method', 'after checkpoint customer+payment_method', 'before paymentMethods.create']);
+    expect((await store.get(message.job_id))?.steps.payment_method).toMatchObject({ status: 'succeeded' });
+  });
+
   it('a transient failure at the last write still records what the run did, with the lease given up', async () => {
     const message = job();
     await expect(runVaultJob(message, deps({ store: crashingStore({ method: 'finish' }) }))).rejects.toBeInstanceOf(RetryLaterError);
