@@ -37,13 +37,12 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     logger.error('Discarded a dead letter without a usable job id', { messageId: record.messageId });
     return;
   }
-  await store.failUnlessFinished(jobId, RETRIES_EXHAUSTED, () => newJobRecord({ jobId, source: 'queue' }));
+  const job = await store.failUnlessFinished(jobId, RETRIES_EXHAUSTED, () => newJobRecord({ jobId, source: 'queue' }));
   logger.warn('Vault job dead-lettered', { jobId, messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
-  const job = await store.get(jobId);
   if (!job) return;
-  await reconcileFailedJob(job, { store, vault, payments, log: logger });
+  const found = await reconcileFailedJob(job, { store, vault, payments, log: logger });
   // After the reconciliation: a card or payment it found is part of what the events say.
-  await events.publishJob((await store.get(jobId)) ?? job);
+  await events.publishJob(Object.keys(found).length > 0 ? ((await store.get(jobId)) ?? job) : job);
 }
 
 export const handler = queueConsumer(handleRecord);

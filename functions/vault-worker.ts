@@ -72,9 +72,8 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   }
   const { jobId, error, plainCard } = parsed;
   if (jobId) {
-    await store.failUnlessFinished(jobId, error, () => newJobRecord({ jobId, source: 'queue' }));
+    const job = await store.failUnlessFinished(jobId, error, () => newJobRecord({ jobId, source: 'queue' }));
     logger.warn('Rejected a vault-job message', { messageId: record.messageId, jobId, code: error.code });
-    const job = await store.get(jobId);
     if (job) await events.publishJob(job);
     return;
   }

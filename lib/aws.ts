@@ -16,5 +16,19 @@ export function dynamoDbClient(): DynamoDBClient {
 }
 
 /** A conditional write refused because its condition did not hold (by name too: the class may come from another copy of the SDK). */
-export const isConditionalCheckFailure = (error: unknown): boolean =>
+const isConditionalCheckFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+/**
+ * Sends a conditional write: its output when the write was made, `undefined` when its condition did
+ * not hold; any other error is thrown. The one place a refused condition becomes an answer. `write`
+ * is the SDK's send, whose output is an object: a wrapper that drops it does not compile.
+ */
+export async function conditionalWrite<T extends object>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return undefined;
+    throw error;
+  }
+}

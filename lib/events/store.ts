@@ -6,8 +6,8 @@
  * keys (the jobs) are not in them.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { isConditionalCheckFailure as isConditionFailure } from '../aws';
-import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionalWrite } from '../aws';
+import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors';
 import type { Delivery, DeliveryAttempt, EventType, EventView, MerchantEvent } from './schemas';
@@ -85,13 +85,7 @@ export class EventStore {
       expires_at: Math.floor(Date.parse(event.created_at) / 1000) + EVENT_TTL_DAYS * 86_400,
       deliveries: {},
     };
-    try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(job_id)' }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return (await conditionalWrite(this.documents.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(job_id)' })))) !== undefined;
   }
 
   async get(eventId: string): Promise<StoredEvent | undefined> {
@@ -107,16 +101,11 @@ export class EventStore {
   async recordAttempt(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status'], started = true): Promise<void> {
     const writes = [() => this.appendAttempt(eventId, url, attempt, status), () => this.startDelivery(eventId, url, attempt, status)];
     const [first, second] = started ? writes : writes.reverse();
-    try {
-      await first!();
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      await second!();
-    }
+    if ((await conditionalWrite(first!())) === undefined) await second!();
   }
 
-  private async appendAttempt(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<void> {
-    await this.documents.send(
+  private appendAttempt(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<UpdateCommandOutput> {
+    return this.documents.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { job_id: key(eventId) },
@@ -129,8 +118,8 @@ export class EventStore {
   }
 
   /** The endpoint's first attempt: its delivery starts here. */
-  private async startDelivery(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<void> {
-    await this.documents.send(
+  private startDelivery(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<UpdateCommandOutput> {
+    return this.documents.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { job_id: key(eventId) },

@@ -42,8 +42,8 @@ export async function resolveAwaitingAction(job: JobRecord, deps: ActionDeps): P
   const outcome = waiting ? { status: 'failed' as const, error: EXPIRED } : settledOutcome(payment, stepName === 'verification' ? verificationFailure : chargeFailure);
   const value: PaymentStep = { ...step, status: outcome.status, payment_status: payment.status };
   const resolved = await deps.store.resolveAction(job.job_id, stepName, value, outcome);
-  if (resolved) deps.log.info('Vault job resolved after the shopper', { jobId: job.job_id, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
-  const current = (await deps.store.get(job.job_id)) ?? job;
-  if (resolved) await deps.jobChanged?.(current);
-  return current;
+  if (!resolved) return (await deps.store.get(job.job_id)) ?? job;
+  deps.log.info('Vault job resolved after the shopper', { jobId: job.job_id, status: outcome.status, ...(outcome.status === 'failed' ? { code: outcome.error.code } : {}) });
+  await deps.jobChanged?.(resolved);
+  return resolved;
 }

@@ -7,7 +7,8 @@
  * Why not Powertools idempotency: it stores the handler's whole response (here: a client secret) and
  * fingerprints the payload with an unkeyed hash (here: of card data).
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { conditionalWrite } from '../aws';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keyedHash, type DataKeys } from '../crypto';
 import { HttpError } from '../http/errors';
@@ -45,9 +46,6 @@ export function requestFingerprint(keys: DataKeys, scope: string, request: unkno
   return keyedHash(keys, `${scope}:${canonicalJson(request)}`);
 }
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException || (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
-
 /** Idempotency records in the jobs table, under keys no job id can take (`idem#…`), with the table's TTL. */
 export class DynamoDbIdempotencyStore implements IdempotencyStore {
   private readonly documents: DynamoDBDocumentClient;
@@ -68,8 +66,8 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
   async reserve(scope: string, key: string, fingerprint: string, jobId: string): Promise<Reservation> {
     const itemKey = await this.itemKey(scope, key);
     const now = Math.floor(this.clock() / 1000);
-    try {
-      await this.documents.send(
+    const reserved = await conditionalWrite(
+      this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { job_id: itemKey, kind: 'idempotency', fingerprint, target_job_id: jobId, expires_at: now + IDEMPOTENCY_TTL_SECONDS },
@@ -77,11 +75,9 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
           ConditionExpression: 'attribute_not_exists(job_id) OR expires_at < :now',
           ExpressionAttributeValues: { ':now': now },
         }),
-      );
-      return { outcome: 'new' };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
+    if (reserved) return { outcome: 'new' };
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: itemKey }, ConsistentRead: true }));
     if (!Item) throw new HttpError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is being processed; retry', { retryable: true });
     if (Item.fingerprint !== fingerprint) {

@@ -70,9 +70,10 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
     } catch (error) {
       const fault = jobFault(error);
       if (!fault) throw new RetryLaterError(`Job ${jobId}: the card keys are unavailable`, error);
-      await store.failUnlessFinished(jobId, fault, () => initialRecord(message));
+      const failed = await store.failUnlessFinished(jobId, fault, () => initialRecord(message));
       log.warn('Vault job failed', { jobId, code: fault.code });
-      await announce(jobId, deps);
+      // Its events: a failure leaves the message to come back and publish them again.
+      if (failed) await deps.jobChanged?.(failed);
       return { status: 'failed', duplicate: false };
     }
   }
@@ -150,13 +151,6 @@ function summary(job: JobRecord, run: JobRun): Record<string, unknown> {
 function firstIntent(message: VaultJobMessage): IntentStep | undefined {
   if ('card' in message) return 'payment_method';
   return message.charge ? 'payment' : undefined;
-}
-
-/** Publishes the events of the job's record as it now stands (a failure leaves the message to come back and publish again). */
-async function announce(jobId: string, deps: PipelineDeps): Promise<void> {
-  if (!deps.jobChanged) return;
-  const job = await deps.store.get(jobId);
-  if (job) await deps.jobChanged(job);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { MaskedCard } from '../card';
-import type { JobRecord } from './schemas';
+import type { JobRecord, JobSteps } from './schemas';
 
 /** Job records expire (DynamoDB TTL) after this long: they hold ids and a masked card only. */
 export const JOB_RECORD_TTL_DAYS = 30;
@@ -43,4 +43,13 @@ export function newJobRecord({ jobId, source, card, charge, existingCustomer = f
     },
     attempts: 0,
   };
+}
+
+/**
+ * The steps with an intent recorded on `step` at `at`: `attempted_at` now, `first_attempted_at`
+ * kept from an earlier attempt if there was one. Before a create that must not be repeated blindly.
+ */
+export function withIntent(steps: JobSteps, step: 'payment_method' | 'payment' | 'verification', at: string): JobSteps {
+  const current = steps[step] ?? { status: 'pending' as const };
+  return { ...steps, [step]: { ...current, attempted_at: at, first_attempted_at: current.first_attempted_at ?? at } };
 }

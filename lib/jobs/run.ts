@@ -3,6 +3,7 @@
  * must not be repeated blindly, the results riding on the next write, the end.
  */
 import { milliseconds } from '../metrics';
+import { withIntent } from './record';
 import type { EarlierAttempt, HyperswitchCall, PipelineDeps, StepRun } from './run-context';
 import type { JobRecord, JobSteps, SealedCard, VaultJobMessage } from './schemas';
 import { chargeStep, savedPaymentMethodStep } from './steps/charge';
@@ -89,9 +90,7 @@ export class JobRun implements StepRun {
   async intend(step: IntentStep): Promise<void> {
     const now = this.now();
     if (this.intent?.step === step && now - this.intent.at <= this.deps.intentFreshMs) return;
-    const current = this.steps[step] ?? { status: 'pending' as const };
-    const at = new Date(now).toISOString();
-    this.record(step, { ...current, attempted_at: at, first_attempted_at: current.first_attempted_at ?? at } as JobSteps[typeof step]);
+    this.record(step, withIntent(this.steps, step, new Date(now).toISOString())[step]);
     const recorded = Object.keys(this.pending).join('+');
     this.deps.crashPoint?.(`before checkpoint ${recorded}`);
     await this.deps.store.checkpoint(this.jobId, this.owner, this.pending, now + this.deps.leaseMs);

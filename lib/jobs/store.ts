@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { isConditionalCheckFailure as isConditionFailure } from '../aws';
+import { conditionalWrite } from '../aws';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { S2SVaultError } from '../errors';
-import { JOB_RECORD_TTL_DAYS } from './record';
+import { JOB_RECORD_TTL_DAYS, withIntent } from './record';
 import type { JobError, JobRecord, JobSteps, NextAction, PaymentStep } from './schemas';
 
 /** The steps whose create is not repeated blindly: an intent (`attempted_at`) is recorded before each is sent. */
@@ -40,18 +40,19 @@ export interface JobStore {
    */
   awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }, steps: Partial<JobSteps>): Promise<JobRecord>;
   /**
-   * Ends a parked job with what the payment became: only from `requires_action` (false when the job
-   * was no longer waiting — ended by a webhook, another reader, or the expiry), so a finished job
-   * never returns to an earlier state.
+   * Ends a parked job with what the payment became: only from `requires_action` (undefined when the
+   * job was no longer waiting — ended by a webhook, another reader, or the expiry), so a finished job
+   * never returns to an earlier state. Returns the ended record.
    */
-  resolveAction<K extends 'payment' | 'verification'>(jobId: string, step: K, value: PaymentStep, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<boolean>;
+  resolveAction<K extends 'payment' | 'verification'>(jobId: string, step: K, value: PaymentStep, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<JobRecord | undefined>;
   /** Gives the lease up after a transient failure, recording the steps done so far, so a redelivery can claim the job at once and resume. */
   release(jobId: string, owner: string, steps: Partial<JobSteps>): Promise<void>;
   /**
    * Ends the job `failed` unless it already ended, whoever holds it (dead letters, a failed enqueue,
    * a message that cannot be processed). Creates the record when `initial` is given and none exists.
+   * Returns the record as it now stands (undefined when there is none).
    */
-  failUnlessFinished(jobId: string, error: JobError, initial?: () => JobRecord): Promise<void>;
+  failUnlessFinished(jobId: string, error: JobError, initial?: () => JobRecord): Promise<JobRecord | undefined>;
   /**
    * Holds a payment method for one job (a uniqueness record in the job table): true when this job
    * holds it now, false when another job does. A payment method is recorded by one job only.
@@ -61,9 +62,10 @@ export interface JobStore {
   paymentMethodHolder(paymentMethodId: string): Promise<string | undefined>;
   /**
    * Records what a payment that was `processing` when its job ended became (a Hyperswitch webhook):
-   * only its `payment_status`, only from `from`, only for that payment. False when it had moved on.
+   * only its `payment_status`, only from `from`, only for that payment. Returns the record, or
+   * undefined when the payment had moved on.
    */
-  recordPaymentSettlement(jobId: string, step: 'payment' | 'verification', paymentId: string, from: string, to: string): Promise<boolean>;
+  recordPaymentSettlement(jobId: string, step: 'payment' | 'verification', paymentId: string, from: string, to: string): Promise<JobRecord | undefined>;
   /** Records a step's result on a job that already failed (its reconciliation), unless it has one. */
   amendFailedJob<K extends 'payment_method' | 'payment' | 'verification'>(jobId: string, step: K, value: NonNullable<JobSteps[K]>): Promise<void>;
 }
@@ -81,20 +83,21 @@ export class JobExistsError extends S2SVaultError {
   }
 }
 
-
 const now = () => new Date().toISOString();
 
 /** The key of a payment method's uniqueness record, in the job table beside the jobs (`pm#<id>`). */
 const holdKey = (paymentMethodId: string) => `pm#${paymentMethodId}`;
 
-/** `SET steps.<step> = <value>` for each step given: whole steps, so a step's result and intent never overlap in one expression. */
-function stepsUpdate(steps: Partial<JobSteps>): { sets: string[]; names: Record<string, string>; values: Record<string, unknown> } {
-  const entries = Object.entries(steps);
-  return {
-    sets: entries.map((_, i) => `steps.#step${i} = :step${i}`),
-    names: Object.fromEntries(entries.map(([step], i) => [`#step${i}`, step])),
-    values: Object.fromEntries(entries.map(([, value], i) => [`:step${i}`, value])),
-  };
+/**
+ * A write of the lease owner's: `set` clauses and their names and values, plus whole steps (so a
+ * step's result and its intent never overlap in one expression); `endLease` gives the lease up.
+ */
+interface OwnedWrite {
+  set: string[];
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+  steps: Partial<JobSteps>;
+  endLease?: boolean;
 }
 
 /** DynamoDB adapter: key `job_id`, conditional writes for every transition. */
@@ -109,12 +112,8 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async create(job: JobRecord): Promise<void> {
-    try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: job, ConditionExpression: 'attribute_not_exists(job_id)' }));
-    } catch (error) {
-      if (isConditionFailure(error)) throw new JobExistsError(job.job_id);
-      throw error;
-    }
+    const made = await conditionalWrite(this.documents.send(new PutCommand({ TableName: this.tableName, Item: job, ConditionExpression: 'attribute_not_exists(job_id)' })));
+    if (!made) throw new JobExistsError(job.job_id);
   }
 
   async get(jobId: string): Promise<JobRecord | undefined> {
@@ -125,10 +124,10 @@ export class DynamoDbJobStore implements JobStore {
   async claim(jobId: string, lease: { owner: string; until: number; now: number }, initial: () => JobRecord, intent?: IntentStep): Promise<ClaimResult> {
     const at = now();
     const intentAt = new Date(lease.now).toISOString();
-    try {
-      // The intent rides on the claim only where no earlier run recorded one (if_not_exists): an
-      // earlier attempt's time must survive until this run has looked for what it left.
-      const { Attributes } = await this.documents.send(
+    // The intent rides on the claim only where no earlier run recorded one (if_not_exists): an
+    // earlier attempt's time must survive until this run has looked for what it left.
+    const claimed = await conditionalWrite(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { job_id: jobId },
@@ -150,21 +149,20 @@ export class DynamoDbJobStore implements JobStore {
           // The record before the claim: it tells whether an earlier run recorded the intent.
           ReturnValues: 'ALL_OLD',
         }),
-      );
-      const before = Attributes as JobRecord;
+      ),
+    );
+    if (claimed) {
+      const before = claimed.Attributes as JobRecord;
       const intentRecorded = intent !== undefined && !before.steps[intent]?.attempted_at;
-      const steps = intentRecorded ? { ...before.steps, [intent]: { ...before.steps[intent]!, attempted_at: intentAt, first_attempted_at: before.steps[intent]?.first_attempted_at ?? intentAt } } : before.steps;
+      const steps = intentRecorded ? withIntent(before.steps, intent, intentAt) : before.steps;
       return { outcome: 'claimed', intentRecorded, job: { ...before, status: 'processing', lease_owner: lease.owner, lease_until: lease.until, updated_at: at, attempts: before.attempts + 1, steps } };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
     }
     const existing = await this.get(jobId);
     if (existing?.status === 'succeeded' || existing?.status === 'failed') return { outcome: 'finished', job: existing };
     if (existing?.status === 'requires_action') return { outcome: 'awaiting_action', job: existing };
     if (existing) return { outcome: 'busy' };
     const fresh = initial();
-    const steps = intent ? { ...fresh.steps, [intent]: { ...fresh.steps[intent]!, attempted_at: intentAt, first_attempted_at: intentAt } } : fresh.steps;
-    const job: JobRecord = { ...fresh, steps, status: 'processing', attempts: 1, lease_owner: lease.owner, lease_until: lease.until };
+    const job: JobRecord = { ...fresh, steps: intent ? withIntent(fresh.steps, intent, intentAt) : fresh.steps, status: 'processing', attempts: 1, lease_owner: lease.owner, lease_until: lease.until };
     try {
       await this.create(job);
       return { outcome: 'claimed', job, intentRecorded: intent !== undefined };
@@ -175,39 +173,44 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async checkpoint(jobId: string, owner: string, steps: Partial<JobSteps>, leaseUntil: number): Promise<void> {
-    const recorded = stepsUpdate(steps);
-    await this.ownedUpdate(jobId, owner, `SET ${[...recorded.sets, 'lease_until = :until', 'updated_at = :at'].join(', ')}`, recorded.names, { ...recorded.values, ':until': leaseUntil });
+    await this.ownedUpdate(jobId, owner, { set: ['lease_until = :until'], values: { ':until': leaseUntil }, steps });
   }
 
   async finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }, steps: Partial<JobSteps>): Promise<JobRecord> {
     const error = outcome.status === 'failed' ? outcome.error : undefined;
-    const recorded = stepsUpdate(steps);
     return this.ownedUpdate(
       jobId,
       owner,
-      `SET ${[...recorded.sets, '#status = :status', 'updated_at = :at', ...(error ? ['#error = :error'] : [])].join(', ')} REMOVE lease_owner, lease_until`,
-      { ...recorded.names, '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
-      { ...recorded.values, ':status': outcome.status, ...(error ? { ':error': error } : {}) },
+      {
+        set: ['#status = :status', ...(error ? ['#error = :error'] : [])],
+        names: { '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
+        values: { ':status': outcome.status, ...(error ? { ':error': error } : {}) },
+        steps,
+        endLease: true,
+      },
       { returnRecord: true },
     );
   }
 
   async awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }, steps: Partial<JobSteps>): Promise<JobRecord> {
-    const recorded = stepsUpdate(steps);
     return this.ownedUpdate(
       jobId,
       owner,
-      `SET ${[...recorded.sets, '#status = :status', 'next_action = :action', 'action_expires_at = :expires', 'updated_at = :at'].join(', ')} REMOVE lease_owner, lease_until`,
-      { ...recorded.names, '#status': 'status' },
-      { ...recorded.values, ':status': 'requires_action', ':action': action.next_action, ':expires': action.action_expires_at },
+      {
+        set: ['#status = :status', 'next_action = :action', 'action_expires_at = :expires'],
+        names: { '#status': 'status' },
+        values: { ':status': 'requires_action', ':action': action.next_action, ':expires': action.action_expires_at },
+        steps,
+        endLease: true,
+      },
       { returnRecord: true },
     );
   }
 
-  async resolveAction<K extends 'payment' | 'verification'>(jobId: string, step: K, value: PaymentStep, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<boolean> {
+  async resolveAction<K extends 'payment' | 'verification'>(jobId: string, step: K, value: PaymentStep, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<JobRecord | undefined> {
     const error = outcome.status === 'failed' ? outcome.error : undefined;
-    try {
-      await this.documents.send(
+    const resolved = await conditionalWrite(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { job_id: jobId },
@@ -215,18 +218,16 @@ export class DynamoDbJobStore implements JobStore {
           ConditionExpression: '#status = :waiting',
           ExpressionAttributeNames: { '#status': 'status', '#step': step, ...(error ? { '#error': 'error' } : {}) },
           ExpressionAttributeValues: { ':status': outcome.status, ':value': value, ':waiting': 'requires_action', ':at': now(), ...(error ? { ':error': error } : {}) },
+          ReturnValues: 'ALL_NEW',
         }),
-      );
-      return true;
-    } catch (caught) {
-      if (isConditionFailure(caught)) return false;
-      throw caught;
-    }
+      ),
+    );
+    return resolved?.Attributes as JobRecord | undefined;
   }
 
-  async recordPaymentSettlement(jobId: string, step: 'payment' | 'verification', paymentId: string, from: string, to: string): Promise<boolean> {
-    try {
-      await this.documents.send(
+  async recordPaymentSettlement(jobId: string, step: 'payment' | 'verification', paymentId: string, from: string, to: string): Promise<JobRecord | undefined> {
+    const recorded = await conditionalWrite(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { job_id: jobId },
@@ -234,23 +235,20 @@ export class DynamoDbJobStore implements JobStore {
           ConditionExpression: 'steps.#step.payment_id = :payment AND steps.#step.payment_status = :from',
           ExpressionAttributeNames: { '#step': step },
           ExpressionAttributeValues: { ':to': to, ':from': from, ':payment': paymentId, ':at': now() },
+          ReturnValues: 'ALL_NEW',
         }),
-      );
-      return true;
-    } catch (caught) {
-      if (isConditionFailure(caught)) return false;
-      throw caught;
-    }
+      ),
+    );
+    return recorded?.Attributes as JobRecord | undefined;
   }
 
   async release(jobId: string, owner: string, steps: Partial<JobSteps>): Promise<void> {
-    const recorded = stepsUpdate(steps);
-    await this.ownedUpdate(jobId, owner, `SET ${[...recorded.sets, 'updated_at = :at'].join(', ')} REMOVE lease_owner, lease_until`, recorded.names, recorded.values);
+    await this.ownedUpdate(jobId, owner, { set: [], steps, endLease: true });
   }
 
-  async failUnlessFinished(jobId: string, error: JobError, initial?: () => JobRecord): Promise<void> {
-    try {
-      await this.documents.send(
+  async failUnlessFinished(jobId: string, error: JobError, initial?: () => JobRecord): Promise<JobRecord | undefined> {
+    const failed = await conditionalWrite(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { job_id: jobId },
@@ -258,43 +256,42 @@ export class DynamoDbJobStore implements JobStore {
           ConditionExpression: 'attribute_exists(job_id) AND #status IN (:queued, :processing)',
           ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
           ExpressionAttributeValues: { ':failed': 'failed', ':error': error, ':queued': 'queued', ':processing': 'processing', ':at': now() },
+          ReturnValues: 'ALL_NEW',
         }),
-      );
-      return;
-    } catch (caught) {
-      if (!isConditionFailure(caught)) throw caught;
-    }
-    if (!initial || (await this.get(jobId))) return;
+      ),
+    );
+    if (failed) return failed.Attributes as JobRecord;
+    const existing = await this.get(jobId);
+    if (existing || !initial) return existing;
+    const job: JobRecord = { ...initial(), status: 'failed', error };
     try {
-      await this.create({ ...initial(), status: 'failed', error });
+      await this.create(job);
+      return job;
     } catch (caught) {
       // Created meanwhile by another run: that run decides the job's fate.
       if (!(caught instanceof JobExistsError)) throw caught;
+      return this.get(jobId);
     }
   }
 
   async holdPaymentMethod(paymentMethodId: string, jobId: string): Promise<boolean> {
-    try {
-      await this.documents.send(
+    const held = await conditionalWrite(
+      this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { job_id: holdKey(paymentMethodId), kind: 'payment_method_hold', holder_job_id: jobId, expires_at: Math.floor(Date.now() / 1000) + JOB_RECORD_TTL_DAYS * 86_400 },
           ConditionExpression: 'attribute_not_exists(job_id) OR holder_job_id = :job',
           ExpressionAttributeValues: { ':job': jobId },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return held !== undefined;
   }
 
   async paymentMethodHolder(paymentMethodId: string): Promise<string | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: holdKey(paymentMethodId) }, ConsistentRead: true }));
     return Item?.holder_job_id as string | undefined;
   }
-
 
   async amendFailedJob<K extends 'payment_method' | 'payment' | 'verification'>(jobId: string, step: K, value: NonNullable<JobSteps[K]>): Promise<void> {
     const idField = step === 'payment_method' ? 'payment_method_id' : 'payment_id';
@@ -310,26 +307,25 @@ export class DynamoDbJobStore implements JobStore {
     );
   }
 
-  /** A write only the lease owner may make; with `returnRecord`, the record as the write left it (no second read). */
-  private async ownedUpdate(jobId: string, owner: string, expression: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void>;
-  private async ownedUpdate(jobId: string, owner: string, expression: string, names: Record<string, string>, values: Record<string, unknown>, options: { returnRecord: true }): Promise<JobRecord>;
-  private async ownedUpdate(jobId: string, owner: string, expression: string, names: Record<string, string>, values: Record<string, unknown>, options?: { returnRecord: true }): Promise<JobRecord | void> {
-    try {
-      const { Attributes } = await this.documents.send(
+  /** A write only the lease owner may make (it sets `updated_at`); with `returnRecord`, the record as the write left it (no second read). */
+  private async ownedUpdate(jobId: string, owner: string, write: OwnedWrite): Promise<void>;
+  private async ownedUpdate(jobId: string, owner: string, write: OwnedWrite, options: { returnRecord: true }): Promise<JobRecord>;
+  private async ownedUpdate(jobId: string, owner: string, write: OwnedWrite, options?: { returnRecord: true }): Promise<JobRecord | void> {
+    const steps = Object.entries(write.steps);
+    const updated = await conditionalWrite(
+      this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { job_id: jobId },
-          UpdateExpression: expression,
+          UpdateExpression: `SET ${[...steps.map((_, i) => `steps.#step${i} = :step${i}`), ...write.set, 'updated_at = :at'].join(', ')}${write.endLease ? ' REMOVE lease_owner, lease_until' : ''}`,
           ConditionExpression: 'lease_owner = :owner',
-          ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
-          ExpressionAttributeValues: { ...values, ':owner': owner, ':at': now() },
+          ExpressionAttributeNames: steps.length > 0 || write.names ? { ...Object.fromEntries(steps.map(([step], i) => [`#step${i}`, step])), ...write.names } : undefined,
+          ExpressionAttributeValues: { ...Object.fromEntries(steps.map(([, value], i) => [`:step${i}`, value])), ...write.values, ':owner': owner, ':at': now() },
           ...(options?.returnRecord ? { ReturnValues: 'ALL_NEW' as const } : {}),
         }),
-      );
-      if (options?.returnRecord) return Attributes as JobRecord;
-    } catch (error) {
-      if (isConditionFailure(error)) throw new LeaseLostError(jobId);
-      throw error;
-    }
+      ),
+    );
+    if (!updated) throw new LeaseLostError(jobId);
+    if (options?.returnRecord) return updated.Attributes as JobRecord;
   }
 }

@@ -3,7 +3,7 @@
  * handed to a queue) and the work (read the payment from Hyperswitch, then move its job only forward).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { isConditionalCheckFailure } from '../aws';
+import { conditionalWrite } from '../aws';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { HyperswitchNotFoundError, type PaymentsApi } from '../hyperswitch';
@@ -41,17 +41,16 @@ export class WebhookReceipts {
   }
 
   async record(eventId: string, now = Date.now()): Promise<void> {
-    try {
-      await this.documents.send(
+    // Already recorded (a duplicate arriving at once): nothing to do.
+    await conditionalWrite(
+      this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { job_id: `hswh#${eventId}`, kind: 'hyperswitch_webhook', received_at: new Date(now).toISOString(), expires_at: Math.floor(now / 1000) + RECEIPT_TTL_DAYS * 86_400 },
           ConditionExpression: 'attribute_not_exists(job_id)',
         }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailure(error)) throw error;
-    }
+      ),
+    );
   }
 }
 
@@ -101,9 +100,9 @@ export async function applyHyperswitchEvent(message: HyperswitchEventMessage, de
 async function recordSettlement(job: JobRecord, step: 'payment' | 'verification', paymentId: string, deps: WebhookWorkDeps): Promise<WebhookOutcome> {
   const payment = await deps.payments.getPayment(paymentId, { forceSync: true });
   if (payment.status === 'processing') return 'unchanged';
-  if (!(await deps.store.recordPaymentSettlement(job.job_id, step, paymentId, 'processing', payment.status))) return 'unchanged';
+  const settled = await deps.store.recordPaymentSettlement(job.job_id, step, paymentId, 'processing', payment.status);
+  if (!settled) return 'unchanged';
   deps.log.info('A processing payment settled', { jobId: job.job_id, paymentStatus: payment.status });
-  const current = await deps.store.get(job.job_id);
-  if (current) await deps.jobChanged?.(current);
+  await deps.jobChanged?.(settled);
   return 'settled';
 }

@@ -302,7 +302,7 @@ describe('runVaultJob', () => {
       const later = { store, payments: hyperswitch.payments, log: hyperswitch.log, clock: () => Date.parse(parked.action_expires_at!) + 1 };
       await expect(resolveAwaitingAction(parked, later)).resolves.toMatchObject({ status: 'failed', error: { code: 'authentication_expired' } });
       // A late reader holding the old record cannot move the job again.
-      await expect(store.resolveAction(message.job_id, 'payment', { status: 'succeeded' }, { status: 'succeeded' })).resolves.toBe(false);
+      await expect(store.resolveAction(message.job_id, 'payment', { status: 'succeeded' }, { status: 'succeeded' })).resolves.toBeUndefined();
       expect((await store.get(message.job_id))?.status).toBe('failed');
     });
   });
