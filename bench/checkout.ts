@@ -1,11 +1,10 @@
 /** The checkout handler in-process against the emulators, versus a bare PutItem + SendMessage handler. */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import dynalite from 'dynalite';
 import { hashApiKey } from '../lib/auth';
+import { startDynamoDbEmulator, startSqsEmulator } from '../local/emulators';
 import { LocalSecretsManager } from '../local/secrets-manager';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../local/stack';
 import { FAKE_ENV } from './bundles';
@@ -13,35 +12,32 @@ import { median, OUT, percentile, record, round } from './figures';
 
 /** The emulators and secrets the in-process figures need. */
 async function emulators() {
-  const { startFauxqs } = await import('fauxqs');
-  const sqsServer = await startFauxqs({ port: 0, logger: false });
-  const dynamo: Server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
-  const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as { port: number }).port}`;
+  const sqs = await startSqsEmulator(0);
+  const dynamo = await startDynamoDbEmulator(0);
   const secrets = new LocalSecretsManager();
   const secretsUrl = await secrets.listen();
   const hmac = Buffer.from('bench-fake-api-hmac-key-32-bytes').toString('base64');
   secrets.put(FAKE_ENV.CARD_KEYS_SECRET_ID, JSON.stringify(LOCAL_CARD_KEYS));
   secrets.put(FAKE_ENV.MERCHANT_KEYS_SECRET_ID, JSON.stringify({ hmac_key: hmac, server_key_hashes: [hashApiKey(hmac, LOCAL_API_KEYS.server)], publishable_key_hashes: [hashApiKey(hmac, LOCAL_API_KEYS.publishable)] }));
-  sqsServer.createQueue('bench-jobs');
-  const queueUrl = `http://127.0.0.1:${sqsServer.port}/000000000000/bench-jobs`;
+  sqs.server.createQueue('bench-jobs');
+  const queueUrl = `${sqs.url}/000000000000/bench-jobs`;
   const credentials = { accessKeyId: 'bench-fake', secretAccessKey: 'bench-fake' };
-  const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamoUrl, credentials });
+  const dynamoClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials });
   await dynamoClient.send(new CreateTableCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'job_id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'job_id', KeyType: 'HASH' }] }));
   Object.assign(process.env, FAKE_ENV, {
     VAULT_JOBS_QUEUE_URL: queueUrl,
-    AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsServer.port}`,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+    AWS_ENDPOINT_URL_SQS: sqs.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsUrl,
   });
   return {
     secrets,
     queueUrl,
     dynamoClient,
-    sqsClient: new SQSClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${sqsServer.port}`, credentials }),
+    sqsClient: new SQSClient({ region: 'us-east-1', endpoint: sqs.url, credentials }),
     async stop() {
-      await sqsServer.stop();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      await sqs.stop();
+      await dynamo.stop();
       await secrets.close();
     },
   };
