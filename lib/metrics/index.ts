@@ -60,8 +60,10 @@ function emit(name: MetricName, unit: Unit, value: number, dimensions: Dimension
   if (!open) return write(documents([series]));
   const key = JSON.stringify([name, Object.entries(clean).sort()]);
   const existing = open.get(key);
-  if (existing && existing.values.length < MAX_VALUES) existing.values.push(value);
-  else open.set(existing ? `${key}#${open.size}` : key, series);
+  if (existing && existing.values.length < MAX_VALUES) return void existing.values.push(value);
+  // A full series is kept under a key of its own; the series that takes the next values is the new one.
+  if (existing) open.set(`${key}#${open.size}`, existing);
+  open.set(key, series);
 }
 
 /** EMF takes up to 100 values of a metric in one document. */

@@ -72,3 +72,15 @@ describe('metrics of one invocation', () => {
     expect(emitted.map(({ dimensions }) => dimensions.route).sort()).toEqual(['r1', 'r2']);
   });
 });
+
+describe('a metric with more values in one invocation than a document holds', () => {
+  it('is written in full documents of 100 values and one for the rest', async () => {
+    const emitted = await capturedStdout(() =>
+      collectMetrics(async () => {
+        for (let i = 0; i < 250; i++) count('HyperswitchCalls', { status: '2xx' });
+      }),
+    );
+    expect(emitted).toHaveLength(3);
+    expect(emitted.map((line) => [JSON.parse(line).HyperswitchCalls].flat().length).sort((a, b) => a - b)).toEqual([50, 100, 100]);
+  });
+});
