@@ -65,9 +65,8 @@ export const cardInputSchema = (rules: CardRules = DEFAULT_CARD_RULES) =>
     .superRefine((card, ctx) => {
       const expiry = expiryProblem(card.exp_month, card.exp_year);
       if (expiry) ctx.addIssue(fieldIssue('exp_year', expiry.code, expiry.message));
-      // zod refines an object whose fields failed too: then the number is still the string sent, with no check.
-      const number: unknown = card.number;
-      const cvc = typeof number === 'object' && number !== null ? cvcProblem(card.cvc, card.number.check) : undefined;
+      // zod refines an object whose fields failed too: then the number is the string sent, with no check.
+      const cvc = typeof card.number === 'object' ? cvcProblem(card.cvc, card.number.check) : undefined;
       if (cvc) ctx.addIssue(fieldIssue('cvc', 'cvc_length_invalid', cvc));
     })
     .transform(({ number, ...card }) => ({ ...card, number: number.digits, brand: number.check.brand }));
