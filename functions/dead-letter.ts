@@ -5,12 +5,11 @@ import { createHyperswitchClients } from '../lib/hyperswitch';
 import { DynamoDbJobStore, JOB_ID_PATTERN, newJobRecord, reconcileFailedJob } from '../lib/jobs';
 import { logger } from '../lib/log';
 import { count } from '../lib/metrics';
-import { SecretsManagerSource } from '../lib/secrets';
-import { eventPublisher, queueConsumer } from './commons';
+import { eventPublisher, queueConsumer, secrets } from './commons';
 
 const config = readConfig(deadLetterEnv);
 const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
-const { vault, payments } = createHyperswitchClients(config, new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS }), logger);
+const { vault, payments } = createHyperswitchClients(config, secrets, logger);
 const events = eventPublisher();
 
 const RETRIES_EXHAUSTED = { code: 'retries_exhausted', message: 'The job could not be completed after repeated attempts', retryable: false };

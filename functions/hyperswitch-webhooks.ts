@@ -10,13 +10,13 @@ import { HttpError } from '../lib/http/errors';
 import { errorResponses, header } from '../lib/http/middleware';
 import { correlated, logger } from '../lib/log';
 import { count } from '../lib/metrics';
-import { SecretsManagerSource, typedSecret } from '../lib/secrets';
+import { typedSecret } from '../lib/secrets';
 import { parseOrThrow } from '../lib/validation';
 import { WebhookReceipts, type HyperswitchEventMessage } from '../lib/webhooks';
-import { requestKeys } from './commons';
+import { requestKeys, secrets } from './commons';
 
 const config = readConfig(hyperswitchWebhookEnv);
-const hashKeys = typedSecret(new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS }), config.HYPERSWITCH_WEBHOOK_SECRET_ID, webhookHashKeysSchema);
+const hashKeys = typedSecret(secrets, config.HYPERSWITCH_WEBHOOK_SECRET_ID, webhookHashKeysSchema);
 const receipts = new WebhookReceipts(config.JOBS_TABLE_NAME, dynamoDbClient());
 const sqs = sqsClient();
 

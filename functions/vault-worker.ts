@@ -8,11 +8,10 @@ import { DynamoDbJobStore, holdMessageUntil, newJobRecord, parseVaultJobMessage,
 import { S2SVaultError } from '../lib/errors';
 import { logger, withLogContext } from '../lib/log';
 import { count } from '../lib/metrics';
-import { SecretsManagerSource, typedSecret } from '../lib/secrets';
-import { eventPublisher, queueConsumer } from './commons';
+import { typedSecret } from '../lib/secrets';
+import { eventPublisher, queueConsumer, secrets } from './commons';
 
 const config = readConfig(workerEnv);
-const secrets = new SecretsManagerSource({ ttlSeconds: config.SECRETS_TTL_SECONDS });
 const keys = typedSecret(secrets, config.CARD_KEYS_SECRET_ID, dataKeysSchema);
 const { vault, payments } = createHyperswitchClients(config, secrets, logger);
 const store = new DynamoDbJobStore(config.JOBS_TABLE_NAME, dynamoDbClient());
