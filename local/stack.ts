@@ -138,7 +138,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const sqs = options.external?.sqsUrl ? undefined : await startSqsEmulator(options.sqsPort);
     if (sqs) stoppers.push(sqs.stop);
-    const sqsServer = sqs?.server;
     const sqsUrl = options.external?.sqsUrl ?? sqs!.url;
     const dynamo = options.external?.dynamoDbUrl ? undefined : await startDynamoDbEmulator(options.dynamoDbPort);
     if (dynamo) stoppers.push(dynamo.stop);
@@ -182,15 +181,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const target = queue.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
         attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: queueArns[target], maxReceiveCount: queue.RedrivePolicy.maxReceiveCount });
       }
-      if (sqsServer) {
-        queueArns[queue.logicalId] = sqsServer.createQueue(queue.QueueName, { attributes }).queueArn;
-        queueUrls[queue.logicalId] = `${sqsUrl}/000000000000/${queue.QueueName}`;
-      } else {
-        const { QueueUrl } = await sqsClient.send(new CreateQueueCommand({ QueueName: queue.QueueName, Attributes: attributes }));
-        const { Attributes } = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-        queueUrls[queue.logicalId] = QueueUrl!;
-        queueArns[queue.logicalId] = Attributes!.QueueArn!;
-      }
+      // Through the SQS API, whether the emulator runs here or apart.
+      const { QueueUrl } = await sqsClient.send(new CreateQueueCommand({ QueueName: queue.QueueName, Attributes: attributes }));
+      const { Attributes } = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+      queueUrls[queue.logicalId] = QueueUrl!;
+      queueArns[queue.logicalId] = Attributes!.QueueArn!;
     }
 
     const dynamoClient = new DynamoDBClient({ region: REGION, endpoint: dynamoDbUrl });
