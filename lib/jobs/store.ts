@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { conditionalWrite } from '../aws';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { S2SVaultError } from '../errors';
 import { JOB_RECORD_TTL_DAYS, withIntent } from './record';
 import type { JobError, JobRecord, JobSteps, NextAction, PaymentStep } from './schemas';
@@ -178,68 +178,42 @@ export class DynamoDbJobStore implements JobStore {
 
   async finish(jobId: string, owner: string, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }, steps: Partial<JobSteps>): Promise<JobRecord> {
     const error = outcome.status === 'failed' ? outcome.error : undefined;
-    return this.ownedUpdate(
-      jobId,
-      owner,
-      {
-        set: ['#status = :status', ...(error ? ['#error = :error'] : [])],
-        names: { '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
-        values: { ':status': outcome.status, ...(error ? { ':error': error } : {}) },
-        steps,
-        endLease: true,
-      },
-      { returnRecord: true },
-    );
+    return this.ownedUpdate(jobId, owner, {
+      set: ['#status = :status', ...(error ? ['#error = :error'] : [])],
+      names: { '#status': 'status', ...(error ? { '#error': 'error' } : {}) },
+      values: { ':status': outcome.status, ...(error ? { ':error': error } : {}) },
+      steps,
+      endLease: true,
+    });
   }
 
   async awaitAction(jobId: string, owner: string, action: { next_action: NextAction; action_expires_at: string }, steps: Partial<JobSteps>): Promise<JobRecord> {
-    return this.ownedUpdate(
-      jobId,
-      owner,
-      {
-        set: ['#status = :status', 'next_action = :action', 'action_expires_at = :expires'],
-        names: { '#status': 'status' },
-        values: { ':status': 'requires_action', ':action': action.next_action, ':expires': action.action_expires_at },
-        steps,
-        endLease: true,
-      },
-      { returnRecord: true },
-    );
+    return this.ownedUpdate(jobId, owner, {
+      set: ['#status = :status', 'next_action = :action', 'action_expires_at = :expires'],
+      names: { '#status': 'status' },
+      values: { ':status': 'requires_action', ':action': action.next_action, ':expires': action.action_expires_at },
+      steps,
+      endLease: true,
+    });
   }
 
   async resolveAction<K extends 'payment' | 'verification'>(jobId: string, step: K, value: PaymentStep, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<JobRecord | undefined> {
     const error = outcome.status === 'failed' ? outcome.error : undefined;
-    const resolved = await conditionalWrite(
-      this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { job_id: jobId },
-          UpdateExpression: `SET #status = :status, steps.#step = :value, updated_at = :at${error ? ', #error = :error' : ''} REMOVE next_action, action_expires_at`,
-          ConditionExpression: '#status = :waiting',
-          ExpressionAttributeNames: { '#status': 'status', '#step': step, ...(error ? { '#error': 'error' } : {}) },
-          ExpressionAttributeValues: { ':status': outcome.status, ':value': value, ':waiting': 'requires_action', ':at': now(), ...(error ? { ':error': error } : {}) },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return resolved?.Attributes as JobRecord | undefined;
+    return this.updateIf(jobId, {
+      UpdateExpression: `SET #status = :status, steps.#step = :value, updated_at = :at${error ? ', #error = :error' : ''} REMOVE next_action, action_expires_at`,
+      ConditionExpression: '#status = :waiting',
+      ExpressionAttributeNames: { '#status': 'status', '#step': step, ...(error ? { '#error': 'error' } : {}) },
+      ExpressionAttributeValues: { ':status': outcome.status, ':value': value, ':waiting': 'requires_action', ':at': now(), ...(error ? { ':error': error } : {}) },
+    });
   }
 
   async recordPaymentSettlement(jobId: string, step: 'payment' | 'verification', paymentId: string, from: string, to: string): Promise<JobRecord | undefined> {
-    const recorded = await conditionalWrite(
-      this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { job_id: jobId },
-          UpdateExpression: 'SET steps.#step.payment_status = :to, updated_at = :at',
-          ConditionExpression: 'steps.#step.payment_id = :payment AND steps.#step.payment_status = :from',
-          ExpressionAttributeNames: { '#step': step },
-          ExpressionAttributeValues: { ':to': to, ':from': from, ':payment': paymentId, ':at': now() },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return recorded?.Attributes as JobRecord | undefined;
+    return this.updateIf(jobId, {
+      UpdateExpression: 'SET steps.#step.payment_status = :to, updated_at = :at',
+      ConditionExpression: 'steps.#step.payment_id = :payment AND steps.#step.payment_status = :from',
+      ExpressionAttributeNames: { '#step': step },
+      ExpressionAttributeValues: { ':to': to, ':from': from, ':payment': paymentId, ':at': now() },
+    });
   }
 
   async release(jobId: string, owner: string, steps: Partial<JobSteps>): Promise<void> {
@@ -247,20 +221,13 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async failUnlessFinished(jobId: string, error: JobError, initial?: () => JobRecord): Promise<JobRecord | undefined> {
-    const failed = await conditionalWrite(
-      this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { job_id: jobId },
-          UpdateExpression: 'SET #status = :failed, #error = :error, updated_at = :at REMOVE lease_owner, lease_until',
-          ConditionExpression: 'attribute_exists(job_id) AND #status IN (:queued, :processing)',
-          ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-          ExpressionAttributeValues: { ':failed': 'failed', ':error': error, ':queued': 'queued', ':processing': 'processing', ':at': now() },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    if (failed) return failed.Attributes as JobRecord;
+    const failed = await this.updateIf(jobId, {
+      UpdateExpression: 'SET #status = :failed, #error = :error, updated_at = :at REMOVE lease_owner, lease_until',
+      ConditionExpression: 'attribute_exists(job_id) AND #status IN (:queued, :processing)',
+      ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+      ExpressionAttributeValues: { ':failed': 'failed', ':error': error, ':queued': 'queued', ':processing': 'processing', ':at': now() },
+    });
+    if (failed) return failed;
     const existing = await this.get(jobId);
     if (existing || !initial) return existing;
     const job: JobRecord = { ...initial(), status: 'failed', error };
@@ -307,25 +274,22 @@ export class DynamoDbJobStore implements JobStore {
     );
   }
 
-  /** A write only the lease owner may make (it sets `updated_at`); with `returnRecord`, the record as the write left it (no second read). */
-  private async ownedUpdate(jobId: string, owner: string, write: OwnedWrite): Promise<void>;
-  private async ownedUpdate(jobId: string, owner: string, write: OwnedWrite, options: { returnRecord: true }): Promise<JobRecord>;
-  private async ownedUpdate(jobId: string, owner: string, write: OwnedWrite, options?: { returnRecord: true }): Promise<JobRecord | void> {
+  /** A write only the lease owner may make (it sets `updated_at`): the record as the write left it (no second read). */
+  private async ownedUpdate(jobId: string, owner: string, write: OwnedWrite): Promise<JobRecord> {
     const steps = Object.entries(write.steps);
-    const updated = await conditionalWrite(
-      this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { job_id: jobId },
-          UpdateExpression: `SET ${[...steps.map((_, i) => `steps.#step${i} = :step${i}`), ...write.set, 'updated_at = :at'].join(', ')}${write.endLease ? ' REMOVE lease_owner, lease_until' : ''}`,
-          ConditionExpression: 'lease_owner = :owner',
-          ExpressionAttributeNames: steps.length > 0 || write.names ? { ...Object.fromEntries(steps.map(([step], i) => [`#step${i}`, step])), ...write.names } : undefined,
-          ExpressionAttributeValues: { ...Object.fromEntries(steps.map(([, value], i) => [`:step${i}`, value])), ...write.values, ':owner': owner, ':at': now() },
-          ...(options?.returnRecord ? { ReturnValues: 'ALL_NEW' as const } : {}),
-        }),
-      ),
-    );
+    const updated = await this.updateIf(jobId, {
+      UpdateExpression: `SET ${[...steps.map((_, i) => `steps.#step${i} = :step${i}`), ...write.set, 'updated_at = :at'].join(', ')}${write.endLease ? ' REMOVE lease_owner, lease_until' : ''}`,
+      ConditionExpression: 'lease_owner = :owner',
+      ExpressionAttributeNames: steps.length > 0 || write.names ? { ...Object.fromEntries(steps.map(([step], i) => [`#step${i}`, step])), ...write.names } : undefined,
+      ExpressionAttributeValues: { ...Object.fromEntries(steps.map(([, value], i) => [`:step${i}`, value])), ...write.values, ':owner': owner, ':at': now() },
+    });
     if (!updated) throw new LeaseLostError(jobId);
-    if (options?.returnRecord) return updated.Attributes as JobRecord;
+    return updated;
+  }
+
+  /** A conditional update of a job: the record as it left it, or undefined when its condition did not hold. */
+  private async updateIf(jobId: string, update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<JobRecord | undefined> {
+    const updated = await conditionalWrite(this.documents.send(new UpdateCommand({ TableName: this.tableName, Key: { job_id: jobId }, ...update, ReturnValues: 'ALL_NEW' })));
+    return updated?.Attributes as JobRecord | undefined;
   }
 }
