@@ -100,6 +100,13 @@ async function stopHelper(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** One emulator (local/emulator.ts) in a process of its own, on a free port: its URL, pid and stop. */
+export async function startEmulatorProcess(kind: 'sqs' | 'dynamodb'): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = await startHelper(['local/emulator.ts', kind, String(port)], {}, 'listening');
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopHelper(child) };
+}
+
 export async function startStackProcess(env: Record<string, string> = {}, options: StackProcessOptions = {}): Promise<StackProcess> {
   const ports = {
     PORT: await freePort(),

@@ -10,7 +10,7 @@ import { newJobRecord } from './record';
 import * as z from 'zod';
 import { chargeSchema, hyperswitchIdSchema, VAULT_JOB_SCHEMA, type ChargeJobMessage, type JobRecord, type VaultJobMessage, type VaultRequest } from './schemas';
 import { sealVaultJob } from './seal';
-import type { JobStore } from './store';
+import { JobExistsError, type JobStore } from './store';
 
 export interface CheckoutDeps {
   store: JobStore;
@@ -59,31 +59,35 @@ export function clientSecretMatches(keys: DataKeys, jobId: string, secret: strin
 }
 
 /**
- * Records a job `queued` and sends its one message. If the send fails the job is marked `failed`
- * (never left `queued`), the Idempotency-Key is freed, and the client gets a 503 it can retry.
+ * Records the job `queued` and sends its one message side by side, so that a checkout waits for one
+ * round trip rather than two: the worker does not need the record first — it makes the record of a
+ * job whose message it sees first, as it does for the jobs merchant backends publish. Hence:
+ * - the message sent: 202, whatever became of the record (refused because the worker made it
+ *   already, or not written at all: the worker writes it when it runs the job). Answering 503 to a
+ *   job that will run would invite a retry that vaults, or charges, a second time;
+ * - the message not sent: the job is marked `failed` (made so if its record was not written, in
+ *   case the send failed after SQS took the message: that job must not run), the Idempotency-Key is
+ *   freed, and the client gets a 503 it can retry.
  */
 async function enqueue(record: JobRecord, message: VaultJobMessage, deps: EnqueueDeps, reserved?: { scope: string; key: string }): Promise<void> {
   const jobId = record.job_id;
-  const release = async () => {
-    if (reserved) await deps.idempotency.release(reserved.scope, reserved.key).catch(() => deps.log.error('Could not free the Idempotency-Key', { jobId }));
-  };
-  try {
-    await deps.store.create(record);
-  } catch (error) {
-    await release();
-    throw error;
+  const [recorded, sent] = await Promise.allSettled([deps.store.create(record), deps.queue.send(message)]);
+  if (sent.status === 'fulfilled') {
+    if (recorded.status === 'rejected' && !(recorded.reason instanceof JobExistsError)) {
+      deps.log.warn('Queued a job whose record could not be written: the worker writes it', { jobId, error: errorName(recorded.reason) });
+    }
+    return;
   }
-  try {
-    await deps.queue.send(message);
-  } catch (error) {
-    deps.log.error('Could not enqueue the job', { jobId, error: error instanceof Error ? error.name : 'unknown' });
-    await deps.store
-      .failUnlessFinished(jobId, { code: 'enqueue_failed', message: 'The job could not be queued; submit it again', retryable: true })
-      .catch((markError: unknown) => deps.log.error('Could not mark the job failed', { jobId, error: markError instanceof Error ? markError.name : 'unknown' }));
-    await release();
-    throw new HttpError(503, 'queue_unavailable', 'The job could not be queued; retry later', { retryable: true, cause: error });
-  }
+  deps.log.error('Could not enqueue the job', { jobId, error: errorName(sent.reason) });
+  const failure = { code: 'enqueue_failed', message: 'The job could not be queued; submit it again', retryable: true };
+  await deps.store
+    .failUnlessFinished(jobId, failure, () => record)
+    .catch((markError: unknown) => deps.log.error('Could not mark the job failed', { jobId, error: errorName(markError) }));
+  if (reserved) await deps.idempotency.release(reserved.scope, reserved.key).catch(() => deps.log.error('Could not free the Idempotency-Key', { jobId }));
+  throw new HttpError(503, 'queue_unavailable', 'The job could not be queued; retry later', { retryable: true, cause: sent.reason });
 }
+
+const errorName = (error: unknown) => (error instanceof Error ? error.name : 'unknown');
 
 /**
  * Binds an Idempotency-Key (when given) to a new job id: the job id to create, or the one an earlier
