@@ -48,6 +48,8 @@ function toRecord(message: Message, queueArn: string): SQSRecord {
 export class SqsPoller {
   private running = false;
   private loops: Promise<void>[] = [];
+  /** Deletions under way: as with Lambda's, they do not hold the poller's next receive. */
+  private readonly deleting = new Set<Promise<void>>();
   private readonly aborter = new AbortController();
 
   constructor(private readonly options: PollerOptions) {}
@@ -61,6 +63,7 @@ export class SqsPoller {
     this.running = false;
     this.aborter.abort();
     await Promise.all(this.loops);
+    await Promise.all(this.deleting);
   }
 
   private async loop(): Promise<void> {
@@ -103,11 +106,14 @@ export class SqsPoller {
     }
     const done = messages.filter((message) => !failed.has(message.MessageId!));
     if (done.length === 0) return;
-    await client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
-      }),
-    );
+    const deletion = client
+      .send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }))
+      .then(
+        () => undefined,
+        // Not deleted: the messages come back after their visibility timeout, and the function sees them again.
+        (error: unknown) => log({ level: 'ERROR', message: 'SQS delete failed', function: fn.name, error: error instanceof Error ? error.message : String(error) }),
+      )
+      .finally(() => this.deleting.delete(deletion));
+    this.deleting.add(deletion);
   }
 }

@@ -157,19 +157,20 @@ export class DynamoDbJobStore implements JobStore {
       const steps = intentRecorded ? withIntent(before.steps, intent, intentAt) : before.steps;
       return { outcome: 'claimed', intentRecorded, job: { ...before, status: 'processing', lease_owner: lease.owner, lease_until: lease.until, updated_at: at, attempts: before.attempts + 1, steps } };
     }
-    const existing = await this.get(jobId);
-    if (existing?.status === 'succeeded' || existing?.status === 'failed') return { outcome: 'finished', job: existing };
-    if (existing?.status === 'requires_action') return { outcome: 'awaiting_action', job: existing };
-    if (existing) return { outcome: 'busy' };
+    // Not claimable: most often there is no record yet (a job a merchant backend published), so the
+    // record is made first, claimed; only when one exists is it read, to say why it was refused.
     const fresh = initial();
     const job: JobRecord = { ...fresh, steps: intent ? withIntent(fresh.steps, intent, intentAt) : fresh.steps, status: 'processing', attempts: 1, lease_owner: lease.owner, lease_until: lease.until };
     try {
       await this.create(job);
       return { outcome: 'claimed', job, intentRecorded: intent !== undefined };
     } catch (error) {
-      if (error instanceof JobExistsError) return { outcome: 'busy' };
-      throw error;
+      if (!(error instanceof JobExistsError)) throw error;
     }
+    const existing = await this.get(jobId);
+    if (existing?.status === 'succeeded' || existing?.status === 'failed') return { outcome: 'finished', job: existing };
+    if (existing?.status === 'requires_action') return { outcome: 'awaiting_action', job: existing };
+    return { outcome: 'busy' };
   }
 
   async checkpoint(jobId: string, owner: string, steps: Partial<JobSteps>, leaseUntil: number): Promise<void> {
