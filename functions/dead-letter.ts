@@ -2,7 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { dynamoDbClient } from '../lib/aws';
 import { deadLetterEnv, readConfig } from '../lib/config';
 import { createHyperswitchClients } from '../lib/hyperswitch';
-import { DynamoDbJobStore, JOB_ID_PATTERN, newJobRecord, reconcileFailedJob } from '../lib/jobs';
+import { customerSchema, DynamoDbJobStore, JOB_ID_PATTERN, newJobRecord, reconcileFailedJob, type CustomerSpec } from '../lib/jobs';
 import { logger } from '../lib/log';
 import { count } from '../lib/metrics';
 import { eventPublisher, queueConsumer, secrets } from './commons';
@@ -14,12 +14,14 @@ const events = eventPublisher();
 
 const RETRIES_EXHAUSTED = { code: 'retries_exhausted', message: 'The job could not be completed after repeated attempts', retryable: false };
 
-function jobIdOf(body: string): string | undefined {
+/** The job id and what the message says of the customer, from a message that may be anything. */
+function whatItNames(body: string): { jobId?: string; customer?: CustomerSpec } {
   try {
-    const jobId = (JSON.parse(body) as { job_id?: unknown }).job_id;
-    return typeof jobId === 'string' && JOB_ID_PATTERN.test(jobId) ? jobId : undefined;
+    const { job_id: jobId, customer } = JSON.parse(body) as { job_id?: unknown; customer?: unknown };
+    const spec = customerSchema.safeParse(customer);
+    return { jobId: typeof jobId === 'string' && JOB_ID_PATTERN.test(jobId) ? jobId : undefined, customer: spec.success ? spec.data : undefined };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -31,7 +33,7 @@ function jobIdOf(body: string): string | undefined {
  */
 async function handleRecord(record: SQSRecord): Promise<void> {
   count('DeadLetters');
-  const jobId = jobIdOf(record.body);
+  const { jobId, customer } = whatItNames(record.body);
   if (!jobId) {
     logger.error('Discarded a dead letter without a usable job id', { messageId: record.messageId });
     return;
@@ -39,7 +41,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   const job = await store.failUnlessFinished(jobId, RETRIES_EXHAUSTED, () => newJobRecord({ jobId, source: 'queue' }));
   logger.warn('Vault job dead-lettered', { jobId, messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
   if (!job) return;
-  const found = await reconcileFailedJob(job, { store, vault, payments, log: logger });
+  const found = await reconcileFailedJob(job, { store, vault, payments, log: logger }, customer);
   // After the reconciliation: a card or payment it found is part of what the events say.
   await events.publishJob(Object.keys(found).length > 0 ? ((await store.get(jobId)) ?? job) : job);
 }

@@ -5,12 +5,12 @@
  * never creates — and records what it finds on the failed job, flagged `recovered_after_failure`,
  * so the merchant can use or delete the card (token management) and knows about the payment.
  */
-import type { PaymentsApi, VaultApi } from '../hyperswitch';
+import { HyperswitchNotFoundError, type PaymentsApi, type VaultApi } from '../hyperswitch';
 import type { Log } from '../log';
 import { findAttemptedCard, findAttemptedPayment } from './attempts';
-import { paymentReference, verificationReference } from './references';
+import { customerReference, paymentReference, verificationReference } from './references';
 import type { HyperswitchCall } from './run-context';
-import type { JobRecord } from './schemas';
+import type { CustomerSpec, JobRecord } from './schemas';
 import { CHARGED } from './steps/payment';
 import type { JobStore } from './store';
 
@@ -29,11 +29,31 @@ export interface Reconciliation {
 
 const direct: HyperswitchCall = (_operation, fn) => fn();
 
-export async function reconcileFailedJob(job: JobRecord, deps: ReconcileDeps): Promise<Reconciliation> {
+/**
+ * The customer of a failed job whose attempts may have made something: the one its record names,
+ * else — a run's results ride on its next write, and a run killed before it wrote them leaves the
+ * customer unrecorded — the one its message names, or the one made under its reference.
+ */
+async function customerOf(job: JobRecord, customer: CustomerSpec | undefined, vault: VaultApi): Promise<string | undefined> {
+  if (job.steps.customer.customer_id) return job.steps.customer.customer_id;
+  const attempted = job.steps.payment_method.attempted_at || job.steps.payment.attempted_at || job.steps.verification?.attempted_at;
+  if (!attempted) return undefined;
+  if (customer && 'customer_id' in customer) return customer.customer_id;
+  try {
+    return (await vault.getCustomerByReference(customer?.merchant_reference_id ?? customerReference(job.job_id))).id;
+  } catch (error) {
+    if (error instanceof HyperswitchNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** `customer`: what the job's message says of its customer, when the message is at hand (the dead-letter handler's). */
+export async function reconcileFailedJob(job: JobRecord, deps: ReconcileDeps, customer?: CustomerSpec): Promise<Reconciliation> {
   const found: Reconciliation = {};
   const { store, vault, payments, log } = deps;
-  const customerId = job.steps.customer.customer_id;
-  if (job.status !== 'failed' || !customerId) return found;
+  if (job.status !== 'failed') return found;
+  const customerId = await customerOf(job, customer, vault);
+  if (!customerId) return found;
 
   const method = job.steps.payment_method;
   if (method.attempted_at && !method.payment_method_id && job.card) {

@@ -453,6 +453,23 @@ describe('runVaultJob', () => {
       await expect(reconcileFailedJob((await store.get(message.job_id))!, { store, vault: hyperswitch.vault, payments: hyperswitch.payments, log: hyperswitch.log })).resolves.toEqual({});
     });
 
+    it('orphan reconciliation: a run killed after saving the card, before it wrote anything, leaves no card behind once the job is dead-lettered', async () => {
+      const message = job();
+      const killAfterCard = (point: string) => {
+        if (point === 'after paymentMethods.create') throw new SimulatedCrash(point);
+      };
+      await expect(runVaultJob(message, deps({ crashPoint: killAfterCard }))).rejects.toBeInstanceOf(SimulatedCrash);
+      await store.failUnlessFinished(message.job_id, { code: 'retries_exhausted', message: 'x', retryable: false });
+      const failed = (await store.get(message.job_id))!;
+      // Results ride on the next write: the customer and the card are on no record.
+      expect(failed.steps.customer.customer_id).toBeUndefined();
+      const customer = hyperswitch.simulator.objects().customers.find((c) => c.merchant_reference_id === customerReference(message.job_id))!;
+      const [saved] = hyperswitch.simulator.objects().payment_methods.filter((method) => method.customer_id === customer.id);
+      const found = await reconcileFailedJob(failed, { store, vault: hyperswitch.vault, payments: hyperswitch.payments, log: hyperswitch.log }, message.customer);
+      expect(found).toEqual({ payment_method_id: saved!.id });
+      expect((await store.get(message.job_id))!.steps.payment_method).toMatchObject({ payment_method_id: saved!.id, recovered_after_failure: true });
+    });
+
     it('orphan reconciliation: a payment made by an attempt whose answer was lost is recorded on the failed job', async () => {
       const message = job({ charge: { amount: 1300, currency: 'USD' } });
       hyperswitch.simulator.faults.enqueue([{ kind: 'act_then_fail', route: 'POST /v2/payments' }]);
