@@ -240,6 +240,8 @@ export const paymentList = z.object({
       customer_id: z.string().nullish(),
       payment_method_id: z.string().nullish(),
       merchant_reference_id: z.string().nullish(),
+      /** `off_session` on a customer-initiated setup: the card may be charged without the shopper since. */
+      setup_future_usage: z.enum(['off_session', 'on_session']).nullish(),
       created: timestamp,
     }),
   ),

@@ -78,4 +78,4 @@ export async function findAttemptedPayment(
 }
 
 /** The largest page Hyperswitch's payment list serves. */
-const PAYMENTS_PAGE = 100;
+export const PAYMENTS_PAGE = 100;

@@ -396,7 +396,7 @@ export class SimulatorStore {
     const matching = [...this.payments.values()].filter(
       (payment) => (!customerId || payment.body.customer_id === customerId) && Date.parse(payment.body.created as string) >= since,
     );
-    const data = matching.slice(offset, offset + limit).map(({ body }) => ({
+    const data = matching.slice(offset, offset + limit).map(({ body, signals }) => ({
       id: body.id,
       merchant_id: MERCHANT_ID,
       profile_id: 'profile',
@@ -407,6 +407,7 @@ export class SimulatorStore {
       created: body.created,
       payment_method_type: 'card',
       merchant_reference_id: body.merchant_reference_id,
+      setup_future_usage: signals.setup_future_usage,
       attempt_count: 1,
       return_url: 'https://example.com/return',
       is_split_payment: false,

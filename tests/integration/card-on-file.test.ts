@@ -6,6 +6,7 @@
  * simulator records the stored-credential signals and declines an MIT of a card never set up, so
  * the flags are proven here, not assumed.
  */
+import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paymentReference } from '../../lib/jobs';
 import { LOCAL_API_KEYS } from '../../local/stack';
 import { eventually, startStackProcess, type StackProcess } from '../../local/stack-process';
@@ -67,6 +68,26 @@ describe('customer-initiated setup, then merchant-initiated charges', () => {
     const before = (await stack.inspect()).payments;
     const refused = await charge(saved);
     expect(refused).toMatchObject({ status: 'failed', error: { code: 'payment_method_not_set_up', retryable: false } });
+    expect((await stack.inspect()).payments).toBe(before);
+  });
+
+  it('still knows a card was set up once the records of its vaulting have expired (a monthly subscription), and one that was not', async () => {
+    const setUp = await checkout({ charge: { amount: 4200, currency: 'EUR' } });
+    const notSetUp = await checkout();
+    // DynamoDB's TTL removes the vaulting job's record and the card's hold after 30 days (dynalite keeps them): as it would.
+    const dynamo = new DynamoDBClient({ region: 'us-east-1', endpoint: stack.awsEnv.AWS_ENDPOINT_URL_DYNAMODB, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    for (const job of [setUp, notSetUp]) {
+      for (const key of [job.job_id, `pm#${job.steps.payment_method.payment_method_id}`]) {
+        await dynamo.send(new DeleteItemCommand({ TableName: stack.tableName, Key: { job_id: { S: key } }, ConditionExpression: 'attribute_exists(job_id)' }));
+      }
+    }
+    dynamo.destroy();
+
+    const monthly = await charge(setUp);
+    expect(monthly).toMatchObject({ status: 'succeeded', steps: { payment: { status: 'succeeded' } } });
+    expect(await signals(monthly.steps.payment.payment_id)).toMatchObject({ customer_present: 'absent', apply_mit_exemption: 'Apply' });
+    const before = (await stack.inspect()).payments;
+    await expect(charge(notSetUp)).resolves.toMatchObject({ status: 'failed', error: { code: 'payment_method_not_set_up' } });
     expect((await stack.inspect()).payments).toBe(before);
   });
 

@@ -1,10 +1,10 @@
 import { HyperswitchNotFoundError } from '../../hyperswitch';
 import type { Payment, PaymentCreateRequest, PaymentMethod } from '../../hyperswitch/schemas';
 import { declineError } from '../declines';
+import { PAYMENTS_PAGE } from '../attempts';
 import { paymentReference } from '../references';
 import { JobFailure, type StepRun } from '../run-context';
 import type { JobError } from '../schemas';
-import type { JobStore } from '../store';
 import { paymentStep, type StepOutcome } from './payment';
 
 /** What a charge of a saved method sends as `card_token`: the holder name, and a CVC when we have one. */
@@ -54,7 +54,7 @@ export function initiation(message: StepRun['message'], options: { setsUpOffSess
 export async function chargeStep(run: StepRun, customerId: string, paymentMethodId: string, cardToken: CardToken): Promise<StepOutcome> {
   const charge = run.message.charge!;
   const merchantInitiated = 'payment_method_id' in run.message && !run.message.customer_present;
-  if (merchantInitiated && run.deps.offSessionRequiresSetup && !(await isSetUpForOffSession(run.deps.store, paymentMethodId))) {
+  if (merchantInitiated && run.deps.offSessionRequiresSetup && !(await isSetUpForOffSession(run, customerId, paymentMethodId))) {
     throw new JobFailure(
       'payment_method_not_set_up',
       'The card was saved without a customer-initiated setup (a charge or verify: true at checkout), so a charge without the shopper would be declined or challenged; charge it with customer_present: true, or save cards with verify: true',
@@ -79,12 +79,20 @@ export async function chargeStep(run: StepRun, customerId: string, paymentMethod
 /**
  * Whether a customer-initiated setup readied the card for merchant-initiated charges. Only the job
  * that vaulted a card (its holder in the job table) can have set it up — with its checkout charge
- * or its `verify: true` — so its record says: nothing is written for it.
+ * or its `verify: true` — so its record says, and nothing is written for it. Those records expire
+ * (30 days) long before the card does: past them, Hyperswitch's own history of the customer's
+ * payments says whether a customer-initiated setup (`setup_future_usage: off_session`) succeeded on
+ * this card — so a monthly subscription keeps working.
  */
-export async function isSetUpForOffSession(store: JobStore, paymentMethodId: string): Promise<boolean> {
-  const holder = await store.paymentMethodHolder(paymentMethodId);
-  const job = holder ? await store.get(holder) : undefined;
-  return job !== undefined && (job.steps.payment.status === 'succeeded' || job.steps.verification?.status === 'succeeded');
+export async function isSetUpForOffSession(run: Pick<StepRun, 'deps' | 'call'>, customerId: string, paymentMethodId: string): Promise<boolean> {
+  const holder = await run.deps.store.paymentMethodHolder(paymentMethodId);
+  const job = holder ? await run.deps.store.get(holder) : undefined;
+  if (job) return job.steps.payment.status === 'succeeded' || job.steps.verification?.status === 'succeeded';
+  for (let offset = 0; ; offset += PAYMENTS_PAGE) {
+    const page = await run.call('payments.list', () => run.deps.payments.listPayments({ customerId, limit: PAYMENTS_PAGE, offset }));
+    if (page.data.some((payment) => payment.payment_method_id === paymentMethodId && payment.status === 'succeeded' && payment.setup_future_usage === 'off_session')) return true;
+    if (page.data.length < PAYMENTS_PAGE) return false;
+  }
 }
 
 export const chargeFailure = (payment: Payment): JobError => (payment.status === 'failed' ? declineError(payment, 'The charge') : stuck(payment, 'The charge'));
