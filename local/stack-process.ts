@@ -100,14 +100,34 @@ async function stopHelper(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** One emulator (local/emulator.ts) in a process of its own, on a free port: its URL, pid and stop. */
-export async function startEmulatorProcess(kind: 'sqs' | 'dynamodb'): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = await startHelper(['local/emulator.ts', kind, String(port)], {}, 'listening');
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopHelper(child) };
+/**
+ * A port found free may be taken by another process before ours binds it (tests and benchmarks start
+ * many servers side by side): a start that failed on that is tried again, on new ports.
+ */
+async function onFreshPorts<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof Error && error.message.includes('EADDRINUSE'))) throw error;
+    }
+  }
 }
 
-export async function startStackProcess(env: Record<string, string> = {}, options: StackProcessOptions = {}): Promise<StackProcess> {
+/** One emulator (local/emulator.ts) in a process of its own, on a free port: its URL, pid and stop. */
+export function startEmulatorProcess(kind: 'sqs' | 'dynamodb'): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  return onFreshPorts(async () => {
+    const port = await freePort();
+    const child = await startHelper(['local/emulator.ts', kind, String(port)], {}, 'listening');
+    return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopHelper(child) };
+  });
+}
+
+export function startStackProcess(env: Record<string, string> = {}, options: StackProcessOptions = {}): Promise<StackProcess> {
+  return onFreshPorts(() => startStackProcessOnce(env, options));
+}
+
+async function startStackProcessOnce(env: Record<string, string>, options: StackProcessOptions): Promise<StackProcess> {
   const ports = {
     PORT: await freePort(),
     LOCAL_SQS_PORT: await freePort(),
@@ -119,11 +139,18 @@ export async function startStackProcess(env: Record<string, string> = {}, option
   const helpers: ChildProcess[] = [];
   const apartEnv: Record<string, string> = {};
   if (options.apart) {
-    helpers.push(
-      await startHelper(['local/emulator.ts', 'sqs', String(ports.LOCAL_SQS_PORT)], {}, 'listening'),
-      await startHelper(['local/emulator.ts', 'dynamodb', String(ports.LOCAL_DYNAMODB_PORT)], {}, 'listening'),
-      await startHelper(['local/hyperswitch-sim/main.ts'], { HYPERSWITCH_SIM_PORT: String(ports.HYPERSWITCH_SIM_PORT), HYPERSWITCH_SIM_WEBHOOK_URL: `http://127.0.0.1:${ports.PORT}/webhooks/hyperswitch` }, 'listening'),
-    );
+    const commands: Array<Parameters<typeof startHelper>> = [
+      [['local/emulator.ts', 'sqs', String(ports.LOCAL_SQS_PORT)], {}, 'listening'],
+      [['local/emulator.ts', 'dynamodb', String(ports.LOCAL_DYNAMODB_PORT)], {}, 'listening'],
+      [['local/hyperswitch-sim/main.ts'], { HYPERSWITCH_SIM_PORT: String(ports.HYPERSWITCH_SIM_PORT), HYPERSWITCH_SIM_WEBHOOK_URL: `http://127.0.0.1:${ports.PORT}/webhooks/hyperswitch` }, 'listening'],
+    ];
+    try {
+      for (const command of commands) helpers.push(await startHelper(...command));
+    } catch (error) {
+      // Those already running would outlive the failed start.
+      for (const helper of helpers) await stopHelper(helper);
+      throw error;
+    }
     const direct = { sqs: `http://127.0.0.1:${ports.LOCAL_SQS_PORT}`, dynamoDb: `http://127.0.0.1:${ports.LOCAL_DYNAMODB_PORT}` };
     const used = options.via ? await options.via(direct) : direct;
     Object.assign(apartEnv, {
