@@ -6,7 +6,7 @@
  */
 import { fullExpiryYear } from '../card';
 import type { PaymentsApi, VaultApi } from '../hyperswitch';
-import type { Payment, PaymentMethod } from '../hyperswitch/schemas';
+import type { Payment, PaymentList, PaymentMethod } from '../hyperswitch/schemas';
 import type { HyperswitchCall } from './run-context';
 import type { JobStore } from './store';
 
@@ -59,8 +59,7 @@ export async function findAttemptedCard(
 
 /**
  * The payment with this job's reference, if Hyperswitch has one (the reference is unique there),
- * among the customer's payments since the job's first attempt, page by page: a shared customer can
- * have more than a page of them in that time.
+ * among the customer's payments since the job's first attempt.
  */
 export async function findAttemptedPayment(
   context: { payments: PaymentsApi; call: HyperswitchCall },
@@ -69,13 +68,26 @@ export async function findAttemptedPayment(
   firstAttemptedAt: string,
 ): Promise<Payment | undefined> {
   const createdSince = new Date(Date.parse(firstAttemptedAt) - HYPERSWITCH_CLOCK_SKEW_MS).toISOString();
+  const found = await findCustomerPayment(context, customerId, (payment) => payment.merchant_reference_id === reference, createdSince);
+  return found ? context.call('payments.retrieve', () => context.payments.getPayment(found.id)) : undefined;
+}
+
+/**
+ * The first of the customer's payments (since `createdSince`, when given) that `matches`, page by
+ * page: a customer can have more than a page of them.
+ */
+export async function findCustomerPayment(
+  context: { payments: PaymentsApi; call: HyperswitchCall },
+  customerId: string,
+  matches: (payment: PaymentList['data'][number]) => boolean,
+  createdSince?: string,
+): Promise<PaymentList['data'][number] | undefined> {
   for (let offset = 0; ; offset += PAYMENTS_PAGE) {
     const page = await context.call('payments.list', () => context.payments.listPayments({ customerId, createdSince, limit: PAYMENTS_PAGE, offset }));
-    const found = page.data.find((payment) => payment.merchant_reference_id === reference);
-    if (found) return context.call('payments.retrieve', () => context.payments.getPayment(found.id));
-    if (page.data.length < PAYMENTS_PAGE) return undefined;
+    const found = page.data.find(matches);
+    if (found || page.data.length < PAYMENTS_PAGE) return found;
   }
 }
 
 /** The largest page Hyperswitch's payment list serves. */
-export const PAYMENTS_PAGE = 100;
+const PAYMENTS_PAGE = 100;

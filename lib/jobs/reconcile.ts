@@ -8,7 +8,7 @@
 import { HyperswitchNotFoundError, type PaymentsApi, type VaultApi } from '../hyperswitch';
 import type { Log } from '../log';
 import { findAttemptedCard, findAttemptedPayment } from './attempts';
-import { customerReference, paymentReference, verificationReference } from './references';
+import { jobCustomerReference, paymentReference, verificationReference } from './references';
 import type { HyperswitchCall } from './run-context';
 import type { CustomerSpec, JobRecord } from './schemas';
 import { CHARGED } from './steps/payment';
@@ -40,7 +40,7 @@ async function customerOf(job: JobRecord, customer: CustomerSpec | undefined, va
   if (!attempted) return undefined;
   if (customer && 'customer_id' in customer) return customer.customer_id;
   try {
-    return (await vault.getCustomerByReference(customer?.merchant_reference_id ?? customerReference(job.job_id))).id;
+    return (await vault.getCustomerByReference(jobCustomerReference(job.job_id, customer?.merchant_reference_id))).id;
   } catch (error) {
     if (error instanceof HyperswitchNotFoundError) return undefined;
     throw error;

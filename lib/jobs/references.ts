@@ -14,6 +14,11 @@ export function customerReference(jobId: string): string {
   return `s2sv_cus_${digest(jobId, 'customer').slice(0, 40)}`;
 }
 
+/** The reference a job's new customer is made under: the merchant's own, else one derived from the job id. */
+export function jobCustomerReference(jobId: string, merchantReference: string | undefined): string {
+  return merchantReference ?? customerReference(jobId);
+}
+
 /** Exactly 30 characters, as PaymentsRequest.merchant_reference_id requires. */
 export function paymentReference(jobId: string): string {
   return `s2sv_pay_${digest(jobId, 'payment').slice(0, 21)}`;

@@ -1,7 +1,7 @@
 import { HyperswitchNotFoundError } from '../../hyperswitch';
 import type { Payment, PaymentCreateRequest, PaymentMethod } from '../../hyperswitch/schemas';
+import { findCustomerPayment } from '../attempts';
 import { declineError } from '../declines';
-import { PAYMENTS_PAGE } from '../attempts';
 import { paymentReference } from '../references';
 import { JobFailure, type StepRun } from '../run-context';
 import type { JobError } from '../schemas';
@@ -88,11 +88,12 @@ export async function isSetUpForOffSession(run: Pick<StepRun, 'deps' | 'call'>, 
   const holder = await run.deps.store.paymentMethodHolder(paymentMethodId);
   const job = holder ? await run.deps.store.get(holder) : undefined;
   if (job) return job.steps.payment.status === 'succeeded' || job.steps.verification?.status === 'succeeded';
-  for (let offset = 0; ; offset += PAYMENTS_PAGE) {
-    const page = await run.call('payments.list', () => run.deps.payments.listPayments({ customerId, limit: PAYMENTS_PAGE, offset }));
-    if (page.data.some((payment) => payment.payment_method_id === paymentMethodId && payment.status === 'succeeded' && payment.setup_future_usage === 'off_session')) return true;
-    if (page.data.length < PAYMENTS_PAGE) return false;
-  }
+  const setup = await findCustomerPayment(
+    { payments: run.deps.payments, call: run.call },
+    customerId,
+    (payment) => payment.payment_method_id === paymentMethodId && payment.status === 'succeeded' && payment.setup_future_usage === 'off_session',
+  );
+  return setup !== undefined;
 }
 
 export const chargeFailure = (payment: Payment): JobError => (payment.status === 'failed' ? declineError(payment, 'The charge') : stuck(payment, 'The charge'));

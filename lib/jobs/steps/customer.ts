@@ -1,5 +1,5 @@
 import { HyperswitchDuplicateError, HyperswitchNotFoundError } from '../../hyperswitch';
-import { customerReference } from '../references';
+import { jobCustomerReference } from '../references';
 import { JobFailure, type StepRun } from '../run-context';
 
 /**
@@ -22,7 +22,7 @@ export async function customerStep(run: StepRun): Promise<string> {
     run.record('customer', { status: 'skipped', customer_id: spec.customer_id });
     return spec.customer_id;
   }
-  const reference = spec.merchant_reference_id ?? customerReference(run.jobId);
+  const reference = jobCustomerReference(run.jobId, spec.merchant_reference_id);
   let customer;
   try {
     customer = await run.call('customers.create', () =>
