@@ -83,20 +83,21 @@ export async function checkoutOverhead(): Promise<void> {
       const response = await handler(checkoutEvent(body), context);
       if (response.statusCode !== 202) throw new Error(`checkout answered ${response.statusCode}`);
     };
+    // The bare handler's two writes: a minimal record, and the message with the body it is given.
+    const putRecord = (jobId: string) => env.dynamoClient.send(new PutItemCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, Item: { job_id: { S: jobId }, status: { S: 'queued' } } }));
+    const sendMessage = (messageBody: string) => env.sqsClient.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: messageBody }));
+    const bareJobId = () => `bare_${randomBytes(16).toString('hex')}`;
     const bare = async () => {
-      const jobId = `bare_${randomBytes(16).toString('hex')}`;
-      await env.dynamoClient.send(new PutItemCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, Item: { job_id: { S: jobId }, status: { S: 'queued' } } }));
-      await env.sqsClient.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: JSON.stringify({ job_id: jobId, card: body.card }) }));
+      const jobId = bareJobId();
+      await putRecord(jobId);
+      await sendMessage(JSON.stringify({ job_id: jobId, card: body.card }));
     };
     // Ours writes the record and sends the message side by side (lib/jobs/checkout.ts `enqueue`); the
     // issue's baseline does one after the other. A second baseline that overlaps them too shows what
     // our own work (validation, sealing, metrics, marshalling) costs with the I/O equal.
     const bareSideBySide = async () => {
-      const jobId = `bare_${randomBytes(16).toString('hex')}`;
-      await Promise.all([
-        env.dynamoClient.send(new PutItemCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, Item: { job_id: { S: jobId }, status: { S: 'queued' } } })),
-        env.sqsClient.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: JSON.stringify({ job_id: jobId, card: body.card }) })),
-      ]);
+      const jobId = bareJobId();
+      await Promise.all([putRecord(jobId), sendMessage(JSON.stringify({ job_id: jobId, card: body.card }))]);
     };
     // The handlers take turns request by request, so that drift and the machine's noise (GC, the
     // emulators' growth, the scheduler of a small VM) hit each alike.
@@ -146,9 +147,8 @@ export async function checkoutOverhead(): Promise<void> {
         if (response.statusCode !== 202) throw new Error(`checkout answered ${response.statusCode}`);
       };
       const bareSized = async () => {
-        const jobId = `bare_${randomBytes(16).toString('hex')}`;
-        await env.dynamoClient.send(new PutItemCommand({ TableName: FAKE_ENV.JOBS_TABLE_NAME, Item: { job_id: { S: jobId }, status: { S: 'queued' } } }));
-        await env.sqsClient.send(new SendMessageCommand({ QueueUrl: env.queueUrl, MessageBody: sized }));
+        await putRecord(bareJobId());
+        await sendMessage(sized);
       };
       const { bare: bareRun, ours: oursRun } = await measure({ bare: bareSized, ours: oursSized }, 200);
       record({
