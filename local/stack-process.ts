@@ -15,6 +15,12 @@ import type { FaultConfigInput, ScriptedFault } from './hyperswitch-sim/faults';
 import { SIM_DEFAULTS, type Inspection, type JournalEntry, type SimObjects } from './hyperswitch-sim/server';
 
 const ROOT = join(__dirname, '..');
+/**
+ * How the stack and its helpers run: Node with tsx's loader, not tsx's CLI. The CLI relays SIGTERM
+ * and, when the child does not say it got it within 30 ms (a busy machine: the tests run side by
+ * side), kills it and exits 143 — a stop that was not clean.
+ */
+const NODE_WITH_TSX = ['--import', 'tsx'];
 const credentials = { accessKeyId: 'local-fake-access-key', secretAccessKey: 'local-fake-secret-key' };
 
 async function freePort(): Promise<number> {
@@ -78,7 +84,7 @@ export interface StackProcessOptions {
 
 /** Starts a command of this repository and waits until it prints `ready`. */
 async function startHelper(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_WITH_TSX, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -165,7 +171,7 @@ async function startStackProcessOnce(env: Record<string, string>, options: Stack
   }
   const logDirectory = mkdtempSync(join(tmpdir(), 's2s-vault-stack-'));
   const stageEnv = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOCAL_LOG_FILE: join(logDirectory, 'stack.log') };
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...NODE_WITH_TSX, 'local/start.ts'], {
     cwd: ROOT,
     env: {
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !OWN_SETTINGS.test(name))),
