@@ -5,13 +5,12 @@
  * Everything the functions write to stdout is kept to count log bytes; the stack's local lines
  * (its pollers, its per-invocation reports) are not the functions' and are counted apart.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { LOCAL_API_KEYS } from '../local/stack';
 import { eventually, startStackProcess } from '../local/stack-process';
 import baselineCounts from './baseline-counts.json';
 import { costPerMillion, PRICES_DATE, total } from './cost';
 import { record, round } from './figures';
+import { merchantEndpoint } from './merchant-endpoint';
 import { Meter } from './meter';
 
 export type JobKind = 'vault' | 'charge';
@@ -48,24 +47,6 @@ const body = (kind: JobKind) => ({
   card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123', holder_name: 'Jane Doe' },
   ...(kind === 'charge' ? { charge: { amount: 6540, currency: 'USD' } } : {}),
 });
-
-/** A merchant endpoint that takes every event (204), counting them. */
-async function merchantEndpoint(): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {
-  let received = 0;
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      received += 1;
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    received: () => received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** Waits until `read` stops changing for `quietMs`. */
 async function quiet(read: () => number, quietMs: number, timeoutMs: number): Promise<void> {

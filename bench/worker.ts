@@ -8,6 +8,7 @@ import { LOCAL_CARD_KEYS } from '../local/stack';
 import { eventually, startStackProcess } from '../local/stack-process';
 import { treeCpuMs } from './cpu';
 import { record, round } from './figures';
+import { merchantEndpoint } from './merchant-endpoint';
 
 const sealed = (jobId: string) =>
   JSON.stringify(
@@ -53,6 +54,7 @@ const cpuPerJob: { ours?: number; apart?: number; concurrency?: number } = {};
  * local plumbing that stands in for Lambda and API Gateway), so its CPU time per job is ours.
  */
 export async function workerThroughput(concurrency: number, jobs: number): Promise<void> {
+  const endpoint = await merchantEndpoint();
   const stack = await startStackProcess(
     {
       LOCAL_WORKER_MAX_CONCURRENCY: String(concurrency),
@@ -60,6 +62,7 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
       WORKER_RECORD_CONCURRENCY: '1',
       HYPERSWITCH_RATE_LIMIT_PER_SECOND: '0',
       POWERTOOLS_LOG_LEVEL: 'WARN',
+      S2S_VAULT_WEBHOOK_URL: endpoint.url,
     },
     { apart: true },
   );
@@ -91,6 +94,7 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
     });
   } finally {
     await stack.stop();
+    await endpoint.close();
   }
 }
 
