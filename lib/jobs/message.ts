@@ -14,6 +14,14 @@ function holdsPlainCard(value: unknown, depth = 0): boolean {
   return false;
 }
 
+/** Built once per charge limit (a deployment's constant): building the schema costs more than parsing a message with it. */
+const messageSchemas = new Map<number, ReturnType<typeof vaultJobMessageSchema>>();
+function messageSchemaFor(maxChargeAmount: number): ReturnType<typeof vaultJobMessageSchema> {
+  let schema = messageSchemas.get(maxChargeAmount);
+  if (!schema) messageSchemas.set(maxChargeAmount, (schema = vaultJobMessageSchema(maxChargeAmount)));
+  return schema;
+}
+
 const invalid = (code: string, message: string, jobId?: string, plainCard = false): ParsedMessage => ({
   valid: false,
   jobId,
@@ -36,7 +44,7 @@ export function parseVaultJobMessage(body: string, maxChargeAmount: number): Par
     return invalid('invalid_message', 'The message is not JSON', undefined, holdsPlainCard(body));
   }
   const object = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
-  const parsed = object.schema === VAULT_JOB_SCHEMA ? vaultJobMessageSchema(maxChargeAmount).safeParse(json) : undefined;
+  const parsed = object.schema === VAULT_JOB_SCHEMA ? messageSchemaFor(maxChargeAmount).safeParse(json) : undefined;
   if (parsed?.success) return { valid: true, message: parsed.data };
   const jobId = typeof object.job_id === 'string' && JOB_ID_PATTERN.test(object.job_id) ? object.job_id : undefined;
   if (holdsPlainCard(json)) {
