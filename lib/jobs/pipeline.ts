@@ -58,7 +58,11 @@ export interface JobOutcome {
   actionExpiresAt?: string;
 }
 
-export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps): Promise<JobOutcome> {
+/**
+ * Runs one delivery of a job. `delivery.likelyNew`: the job probably has no record yet (see
+ * `JobStore.claim`); only the order of the claim's requests depends on it.
+ */
+export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, delivery: { likelyNew?: boolean } = {}): Promise<JobOutcome> {
   const { store, log } = deps;
   const clock = deps.clock ?? Date.now;
   const jobId = message.job_id;
@@ -81,7 +85,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps):
   const owner = randomUUID();
   const now = clock();
   const intent = firstIntent(message);
-  const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent);
+  const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent, delivery);
   if (claim.outcome === 'finished') {
     // A run that ended the job may have stopped before its events were out: publishing again is a no-op otherwise.
     await deps.jobChanged?.(claim.job);

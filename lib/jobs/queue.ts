@@ -1,24 +1,33 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { VAULT_JOB_SCHEMA, type VaultJobMessage } from './schemas';
 
-/** Where vault jobs are sent. */
+/**
+ * A message attribute our intake sets: it writes the job's record beside the message, so the worker
+ * claims that record first rather than trying to make one (which it does first for a merchant's message).
+ */
+export const RECORD_WRITTEN_ATTRIBUTE = 'job_record';
+
+/** Where vault jobs are sent. `recordWritten`: the sender writes the job's record too (our intake). */
 export interface JobQueue {
-  send(message: VaultJobMessage): Promise<{ messageId: string }>;
+  send(message: VaultJobMessage, options?: { recordWritten?: boolean }): Promise<{ messageId: string }>;
 }
 
-/** SQS adapter. The only message attribute is the schema version: nothing about the card. */
+/** SQS adapter. The message attributes are the schema version and whether the sender wrote the record: nothing about the card. */
 export class SqsJobQueue implements JobQueue {
   constructor(
     private readonly queueUrl: string,
     private readonly client: SQSClient = new SQSClient({}),
   ) {}
 
-  async send(message: VaultJobMessage): Promise<{ messageId: string }> {
+  async send(message: VaultJobMessage, { recordWritten = false }: { recordWritten?: boolean } = {}): Promise<{ messageId: string }> {
     const { MessageId } = await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(message),
-        MessageAttributes: { schema: { DataType: 'String', StringValue: VAULT_JOB_SCHEMA } },
+        MessageAttributes: {
+          schema: { DataType: 'String', StringValue: VAULT_JOB_SCHEMA },
+          ...(recordWritten ? { [RECORD_WRITTEN_ATTRIBUTE]: { DataType: 'String', StringValue: 'true' } } : {}),
+        },
       }),
     );
     return { messageId: MessageId ?? '' };

@@ -21,6 +21,7 @@ export async function startJobsTable(tableName = 'jobs') {
   );
   return {
     client,
+    endpoint,
     tableName,
     async close() {
       client.destroy();

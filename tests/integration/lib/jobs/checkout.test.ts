@@ -6,13 +6,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DataKeys } from '../../../../lib/crypto';
 import { HttpError } from '../../../../lib/http/errors';
-import { acceptCheckout, DynamoDbIdempotencyStore, DynamoDbJobStore, newJobRecord, SqsJobQueue, vaultRequestSchema, type CheckoutDeps, type JobQueue, type JobStore } from '../../../../lib/jobs';
+import { acceptCheckout, DynamoDbIdempotencyStore, DynamoDbJobStore, newJobRecord, publishVaultJob, RECORD_WRITTEN_ATTRIBUTE, SqsJobQueue, vaultRequestSchema, type CheckoutDeps, type JobQueue, type JobStore } from '../../../../lib/jobs';
 import { startEmulatorProcess } from '../../../../local/stack-process';
 import { startJobsTable } from '../../../helpers/dynamo';
 import { recordingLog } from '../../../helpers/log';
 
 const keys: DataKeys = { current_key_id: 'k1', keys: { k1: randomBytes(32).toString('base64') }, hmac_key: randomBytes(32).toString('base64') };
-const request = vaultRequestSchema(100_000).parse({ customer: { name: 'Jane Doe', email: 'jane@example.com' }, card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123', holder_name: 'Jane Doe', issuing_country: 'US' } });
+const body = { customer: { name: 'Jane Doe', email: 'jane@example.com' }, card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123', holder_name: 'Jane Doe', issuing_country: 'US' } };
+const request = vaultRequestSchema(100_000).parse(body);
 
 let table: Awaited<ReturnType<typeof startJobsTable>>;
 let sqsEmulator: Awaited<ReturnType<typeof startEmulatorProcess>>;
@@ -43,17 +44,20 @@ function deps(overrides: Partial<CheckoutDeps> = {}) {
   return { log, deps: { store: store(), queue: queue(), idempotency: new DynamoDbIdempotencyStore(table.tableName, async () => keys, table.client), dataKeys: async () => keys, log, returnUrlOrigins: [], ...overrides } satisfies CheckoutDeps };
 }
 
-async function queuedJobIds(): Promise<string[]> {
-  const ids: string[] = [];
+/** The queued messages (taken off the queue): their job ids, and whether each says the sender wrote the record. */
+async function queuedMessages(): Promise<Array<{ jobId: string; recordWritten: boolean }>> {
+  const messages: Array<{ jobId: string; recordWritten: boolean }> = [];
   for (;;) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-    if (Messages.length === 0) return ids;
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+    if (Messages.length === 0) return messages;
     for (const message of Messages) {
-      ids.push((JSON.parse(message.Body!) as { job_id: string }).job_id);
+      messages.push({ jobId: (JSON.parse(message.Body!) as { job_id: string }).job_id, recordWritten: message.MessageAttributes?.[RECORD_WRITTEN_ATTRIBUTE]?.StringValue === 'true' });
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
     }
   }
 }
+
+const queuedJobIds = async () => (await queuedMessages()).map((message) => message.jobId);
 
 describe('acceptCheckout', () => {
   beforeEach(() => queuedJobIds());
@@ -63,6 +67,17 @@ describe('acceptCheckout', () => {
     const accepted = await acceptCheckout(request, d);
     await expect(store().get(accepted.job_id)).resolves.toMatchObject({ status: 'queued', source: 'checkout', card: { last4: '4242' } });
     await expect(queuedJobIds()).resolves.toEqual([accepted.job_id]);
+  });
+
+  it('says on its message that the record is written, so the worker claims it rather than making one; a merchant\'s published job does not', async () => {
+    const accepted = await acceptCheckout(request, deps().deps);
+    const published = await publishVaultJob({ ...body, job_id: `merchant-${randomUUID()}` }, { queue: queue(), dataKeys: async () => keys, maxChargeAmount: 100_000 });
+    await expect(queuedMessages()).resolves.toEqual(
+      expect.arrayContaining([
+        { jobId: accepted.job_id, recordWritten: true },
+        { jobId: published.job_id, recordWritten: false },
+      ]),
+    );
   });
 
   it('marks the job failed, frees the Idempotency-Key and answers 503 when the message cannot be sent', async () => {

@@ -4,11 +4,13 @@
  * injected by wrapping the real store.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decryptJson, encryptJson, type DataKeys } from '../../../../lib/crypto';
 import {
   DEFAULT_MAX_CHARGE_AMOUNT,
   DynamoDbJobStore,
   customerReference,
+  newJobRecord,
   paymentReference,
   reconcileFailedJob,
   resolveAwaitingAction,
@@ -232,6 +234,46 @@ describe('runVaultJob', () => {
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(RetryLaterError);
     expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
+  });
+
+  describe('the claim of a job a merchant published (likelyNew: no record yet, first delivery)', () => {
+    /** The real store on its own client, counting the requests it sends by operation. */
+    function countingStore(): { store: DynamoDbJobStore; sent: string[] } {
+      const sent: string[] = [];
+      const client = new DynamoDBClient({ endpoint: table.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      client.middlewareStack.add((next, context) => (args) => (sent.push(context.commandName!.replace(/Command$/, '')), next(args)), { step: 'initialize' });
+      return { store: new DynamoDbJobStore(table.tableName, client), sent };
+    }
+
+    it('makes the record, claimed, in one request; without the hint a refused claim comes first', async () => {
+      const counted = countingStore();
+      await expect(runVaultJob(job(), deps({ store: counted.store }), { likelyNew: true })).resolves.toMatchObject({ status: 'succeeded' });
+      expect(counted.sent[0]).toBe('PutItem');
+      expect(counted.sent.slice(1)).not.toContain('GetItem');
+
+      const unhinted = countingStore();
+      await expect(runVaultJob(job(), deps({ store: unhinted.store }))).resolves.toMatchObject({ status: 'succeeded' });
+      expect(unhinted.sent.slice(0, 2)).toEqual(['UpdateItem', 'PutItem']);
+      expect(counted.sent.length).toBe(unhinted.sent.length - 1);
+    });
+
+    it('still claims a record that exists (the intake wrote it, or an earlier run did), and runs a finished job never again', async () => {
+      const message = job({ charge: { amount: 100, currency: 'USD' } });
+      await store.create(newJobRecord({ jobId: message.job_id, source: 'queue' }));
+      await expect(runVaultJob(message, deps(), { likelyNew: true })).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      await expect(runVaultJob(message, deps(), { likelyNew: true })).resolves.toEqual({ status: 'succeeded', duplicate: true });
+      expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
+      expect((await store.get(message.job_id))?.attempts).toBe(1);
+    });
+
+    it('lets only one of two concurrent first deliveries run the job', async () => {
+      const message = job({ charge: { amount: 100, currency: 'USD' } });
+      hyperswitch.simulator.faults.configure({ latencyMs: 30 });
+      const results = await Promise.allSettled([runVaultJob(message, deps(), { likelyNew: true }), runVaultJob(message, deps(), { likelyNew: true })]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(RetryLaterError);
+      expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
+    });
   });
 
   it('ends a job whose card envelope was tampered with, without calling Hyperswitch', async () => {
