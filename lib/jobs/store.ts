@@ -128,8 +128,8 @@ export class DynamoDbJobStore implements JobStore {
     const intentAt = new Date(lease.now).toISOString();
     // Not claimable as it stands: most often there is no record yet (a job a merchant backend
     // published), so the record is made, claimed; only when one exists is it read, to say why.
-    if (likelyNew) return (await this.createClaimed(initial, lease, intentAt, intent)) ?? (await this.claimExisting(jobId, lease, intentAt, intent)) ?? this.unclaimable(jobId);
-    return (await this.claimExisting(jobId, lease, intentAt, intent)) ?? (await this.createClaimed(initial, lease, intentAt, intent)) ?? this.unclaimable(jobId);
+    if (likelyNew) return (await this.createClaimed(initial, lease, intentAt, intent)) ?? (await this.claimExisting(jobId, lease, intentAt, intent)) ?? this.unclaimable(jobId, lease, intentAt, intent);
+    return (await this.claimExisting(jobId, lease, intentAt, intent)) ?? (await this.createClaimed(initial, lease, intentAt, intent)) ?? this.unclaimable(jobId, lease, intentAt, intent);
   }
 
   /** Claims an existing record that is queued, or processing with an expired lease; undefined otherwise. */
@@ -182,12 +182,19 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
-  /** Why a job that exists could not be claimed. */
-  private async unclaimable(jobId: string): Promise<ClaimResult> {
+  /**
+   * Why a job that exists could not be claimed. A record that is claimable after all appeared
+   * between the two attempts — the intake's write landing after the worker read its message, whose
+   * update found no record and whose put found one — and is claimed now rather than left to wait a
+   * visibility timeout.
+   */
+  private async unclaimable(jobId: string, lease: { owner: string; until: number; now: number }, intentAt: string, intent?: IntentStep): Promise<ClaimResult> {
     const existing = await this.get(jobId);
     if (existing?.status === 'succeeded' || existing?.status === 'failed') return { outcome: 'finished', job: existing };
     if (existing?.status === 'requires_action') return { outcome: 'awaiting_action', job: existing };
-    return { outcome: 'busy' };
+    // The claim's own condition: queued or processing, with no lease or an expired one.
+    const claimable = (existing?.status === 'queued' || existing?.status === 'processing') && (existing.lease_until === undefined || existing.lease_until < lease.now);
+    return (claimable && (await this.claimExisting(jobId, lease, intentAt, intent))) || { outcome: 'busy' };
   }
 
   async checkpoint(jobId: string, owner: string, steps: Partial<JobSteps>, leaseUntil: number): Promise<void> {

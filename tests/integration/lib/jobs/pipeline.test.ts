@@ -238,11 +238,11 @@ describe('runVaultJob', () => {
 
   describe('the claim of a job a merchant published (likelyNew: no record yet, first delivery)', () => {
     /** The real store on its own client, counting the requests it sends by operation. */
-    function countingStore(): { store: DynamoDbJobStore; sent: string[] } {
+    function countingStore(): { store: DynamoDbJobStore; sent: string[]; client: DynamoDBClient } {
       const sent: string[] = [];
       const client = new DynamoDBClient({ endpoint: table.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
       client.middlewareStack.add((next, context) => (args) => (sent.push(context.commandName!.replace(/Command$/, '')), next(args)), { step: 'initialize' });
-      return { store: new DynamoDbJobStore(table.tableName, client), sent };
+      return { store: new DynamoDbJobStore(table.tableName, client), sent, client };
     }
 
     it('makes the record, claimed, in one request; without the hint a refused claim comes first', async () => {
@@ -255,6 +255,26 @@ describe('runVaultJob', () => {
       await expect(runVaultJob(job(), deps({ store: unhinted.store }))).resolves.toMatchObject({ status: 'succeeded' });
       expect(unhinted.sent.slice(0, 2)).toEqual(['UpdateItem', 'PutItem']);
       expect(counted.sent.length).toBe(unhinted.sent.length - 1);
+    });
+
+    it('runs a checkout\'s job whose record landed between the claim\'s update and its put, rather than leaving it to a redelivery', async () => {
+      const message = job();
+      const racing = countingStore();
+      // The intake's write lands just after the worker's update found no record.
+      racing.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          try {
+            return await next(args);
+          } catch (error) {
+            if (context.commandName === 'UpdateItemCommand' && racing.sent.filter((name) => name === 'UpdateItem').length === 1) await store.create(newJobRecord({ jobId: message.job_id, source: 'checkout' }));
+            throw error;
+          }
+        },
+        { step: 'initialize' },
+      );
+      await expect(runVaultJob(message, deps({ store: racing.store }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      expect(racing.sent.slice(0, 4)).toEqual(['UpdateItem', 'PutItem', 'GetItem', 'UpdateItem']);
+      expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
     });
 
     it('still claims a record that exists (the intake wrote it, or an earlier run did), and runs a finished job never again', async () => {
