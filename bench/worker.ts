@@ -5,7 +5,7 @@ import { HyperswitchTransport, VaultClient } from '../lib/hyperswitch';
 import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../lib/jobs';
 import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
 import { LOCAL_CARD_KEYS } from '../local/stack';
-import { eventually, startStackProcess } from '../local/stack-process';
+import { eventually, startStackProcess, type StackProcess } from '../local/stack-process';
 import { treeCpuMs } from './cpu';
 import { record, round } from './figures';
 import { merchantEndpoint } from './merchant-endpoint';
@@ -15,7 +15,20 @@ const sealed = (jobId: string) =>
     sealVaultJob(jobId, vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT).parse({ customer: { name: 'Jane Doe', email: 'jane@example.com' }, card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123', holder_name: 'Jane Doe', issuing_country: 'US' } }), LOCAL_CARD_KEYS).message,
   );
 
-async function publish(stack: Awaited<ReturnType<typeof startStackProcess>>, ids: string[]) {
+/**
+ * The local stack with the emulators and the simulator apart, its merchant events going to a healthy
+ * endpoint: a merchant endpoint that refuses them would add its retries to the worker's process.
+ */
+async function benchStack(env: Record<string, string>): Promise<StackProcess> {
+  const endpoint = await merchantEndpoint();
+  const stack = await startStackProcess({ POWERTOOLS_LOG_LEVEL: 'WARN', S2S_VAULT_WEBHOOK_URL: endpoint.url, ...env }, { apart: true }).catch(async (error: unknown) => {
+    await endpoint.close();
+    throw error;
+  });
+  return { ...stack, stop: () => stack.stop().finally(() => endpoint.close()) };
+}
+
+async function publish(stack: StackProcess, ids: string[]) {
   for (let i = 0; i < ids.length; i += 10) {
     await stack.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queueUrl, Entries: ids.slice(i, i + 10).map((id, j) => ({ Id: String(j), MessageBody: sealed(id) })) }));
   }
@@ -26,7 +39,7 @@ async function publish(stack: Awaited<ReturnType<typeof startStackProcess>>, ids
  * queue, not the table: a scan of thousands of items every second would load the emulator the jobs
  * write to, and the figure would measure the bench.
  */
-async function drained(stack: Awaited<ReturnType<typeof startStackProcess>>) {
+async function drained(stack: StackProcess) {
   await eventually(
     async () => {
       const { Attributes = {} } = await stack.sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
@@ -39,7 +52,7 @@ async function drained(stack: Awaited<ReturnType<typeof startStackProcess>>) {
 }
 
 /** After the clock: every job succeeded (one scan). */
-async function allSucceeded(stack: Awaited<ReturnType<typeof startStackProcess>>, ids: string[]) {
+async function allSucceeded(stack: StackProcess, ids: string[]) {
   const wanted = new Set(ids);
   const succeeded = (await stack.jobs()).filter((job) => wanted.has(job.job_id) && job.status === 'succeeded').length;
   if (succeeded !== ids.length) throw new Error(`${ids.length - succeeded} of ${ids.length} jobs did not succeed`);
@@ -54,18 +67,12 @@ const cpuPerJob: { ours?: number; apart?: number; concurrency?: number } = {};
  * local plumbing that stands in for Lambda and API Gateway), so its CPU time per job is ours.
  */
 export async function workerThroughput(concurrency: number, jobs: number): Promise<void> {
-  const endpoint = await merchantEndpoint();
-  const stack = await startStackProcess(
-    {
-      LOCAL_WORKER_MAX_CONCURRENCY: String(concurrency),
-      LOCAL_WORKER_BATCH_SIZE: '1',
-      WORKER_RECORD_CONCURRENCY: '1',
-      HYPERSWITCH_RATE_LIMIT_PER_SECOND: '0',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-      S2S_VAULT_WEBHOOK_URL: endpoint.url,
-    },
-    { apart: true },
-  );
+  const stack = await benchStack({
+    LOCAL_WORKER_MAX_CONCURRENCY: String(concurrency),
+    LOCAL_WORKER_BATCH_SIZE: '1',
+    WORKER_RECORD_CONCURRENCY: '1',
+    HYPERSWITCH_RATE_LIMIT_PER_SECOND: '0',
+  });
   try {
     await stack.faults({ latencyMs: 50 });
     const ids = Array.from({ length: jobs }, (_, i) => `bench-c${concurrency}-${i}-${randomBytes(3).toString('hex')}`);
@@ -94,7 +101,6 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
     });
   } finally {
     await stack.stop();
-    await endpoint.close();
   }
 }
 
@@ -146,7 +152,7 @@ export async function rateLimitDiscipline(jobs: number): Promise<void> {
   await simulator.close();
 
   // The emulators and the simulator apart, as for the throughput: the stack's process runs our functions only.
-  const stack = await startStackProcess({ POWERTOOLS_LOG_LEVEL: 'WARN' }, { apart: true });
+  const stack = await benchStack({});
   try {
     await stack.faults({ rateLimitPerSecond: 80, retryAfterSeconds: 1 });
     const ids = Array.from({ length: jobs }, (_, i) => `bench-rl-${i}-${randomBytes(3).toString('hex')}`);
