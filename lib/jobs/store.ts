@@ -5,6 +5,9 @@ import { S2SVaultError } from '../errors';
 import { JOB_RECORD_TTL_DAYS, withIntent } from './record';
 import type { JobError, JobRecord, JobSteps, NextAction, PaymentStep } from './schemas';
 
+/** A run's hold on a job: who, until when (ms), as of when. */
+type Lease = { owner: string; until: number; now: number };
+
 /** The steps whose create is not repeated blindly: an intent (`attempted_at`) is recorded before each is sent. */
 export type IntentStep = 'payment_method' | 'payment' | 'verification';
 
@@ -32,7 +35,7 @@ export interface JobStore {
    * delivery), so the record is put first rather than after a refused claim: one request, not two.
    * It orders the attempts only; the outcome is the same either way.
    */
-  claim(jobId: string, lease: { owner: string; until: number; now: number }, initial: () => JobRecord, intent?: IntentStep, options?: { likelyNew?: boolean }): Promise<ClaimResult>;
+  claim(jobId: string, lease: Lease, initial: () => JobRecord, intent?: IntentStep, options?: { likelyNew?: boolean }): Promise<ClaimResult>;
   /** Records steps (results, an intent) and extends the lease to `leaseUntil`; only the lease owner may. */
   checkpoint(jobId: string, owner: string, steps: Partial<JobSteps>, leaseUntil: number): Promise<void>;
   /** Ends the job with the steps not yet recorded; only the lease owner may. Returns the ended record. */
@@ -124,16 +127,16 @@ export class DynamoDbJobStore implements JobStore {
     return Item as JobRecord | undefined;
   }
 
-  async claim(jobId: string, lease: { owner: string; until: number; now: number }, initial: () => JobRecord, intent?: IntentStep, { likelyNew = false }: { likelyNew?: boolean } = {}): Promise<ClaimResult> {
+  async claim(jobId: string, lease: Lease, initial: () => JobRecord, intent?: IntentStep, { likelyNew = false }: { likelyNew?: boolean } = {}): Promise<ClaimResult> {
     const intentAt = new Date(lease.now).toISOString();
-    // Not claimable as it stands: most often there is no record yet (a job a merchant backend
-    // published), so the record is made, claimed; only when one exists is it read, to say why.
+    // Two attempts, in the order the hint suggests: update a claimable record; put a new one, claimed.
+    // Only where both are refused is the record read, to say why.
     if (likelyNew) return (await this.createClaimed(initial, lease, intentAt, intent)) ?? (await this.claimExisting(jobId, lease, intentAt, intent)) ?? this.unclaimable(jobId, lease, intentAt, intent);
     return (await this.claimExisting(jobId, lease, intentAt, intent)) ?? (await this.createClaimed(initial, lease, intentAt, intent)) ?? this.unclaimable(jobId, lease, intentAt, intent);
   }
 
   /** Claims an existing record that is queued, or processing with an expired lease; undefined otherwise. */
-  private async claimExisting(jobId: string, lease: { owner: string; until: number; now: number }, intentAt: string, intent?: IntentStep): Promise<ClaimResult | undefined> {
+  private async claimExisting(jobId: string, lease: Lease, intentAt: string, intent?: IntentStep): Promise<ClaimResult | undefined> {
     const at = now();
     // The intent rides on the claim only where no earlier run recorded one (if_not_exists): an
     // earlier attempt's time must survive until this run has looked for what it left.
@@ -188,7 +191,7 @@ export class DynamoDbJobStore implements JobStore {
    * update found no record and whose put found one — and is claimed now rather than left to wait a
    * visibility timeout.
    */
-  private async unclaimable(jobId: string, lease: { owner: string; until: number; now: number }, intentAt: string, intent?: IntentStep): Promise<ClaimResult> {
+  private async unclaimable(jobId: string, lease: Lease, intentAt: string, intent?: IntentStep): Promise<ClaimResult> {
     const existing = await this.get(jobId);
     if (existing?.status === 'succeeded' || existing?.status === 'failed') return { outcome: 'finished', job: existing };
     if (existing?.status === 'requires_action') return { outcome: 'awaiting_action', job: existing };
