@@ -8,10 +8,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
 import { ContractValidator, type Violation } from './contract';
-import { FaultInjector, scriptedFaultSchema, type FaultConfigInput, type FaultKind } from './faults';
-import { serveChallenge } from './challenge';
+import { serveControl, type ControlledSimulator } from './control';
+import { FaultInjector, type FaultConfigInput, type FaultKind } from './faults';
+import { readJson, send } from './http';
 import { WebhookSender, type WebhookSettings } from './webhooks';
 import { touched, type JournalEntry, type SimObjects } from './journal';
+import { match, type Body, type KeyKind } from './routes';
 import { SimError, SimulatorStore, type PaymentSignals } from './store';
 
 export type { JournalEntry, SimObjects } from './journal';
@@ -37,59 +39,6 @@ export interface SimulatorOptions {
   webhooks?: Omit<WebhookSettings, 'merchantId'>;
 }
 
-type KeyKind = 'vault' | 'payment';
-type Body = Record<string, unknown>;
-
-interface RouteContext {
-  params: Record<string, string>;
-  query: URLSearchParams;
-  body: Body;
-}
-
-interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  template: string;
-  key: KeyKind;
-  handle: (store: SimulatorStore, context: RouteContext) => Body;
-}
-
-const ROUTES: Route[] = [
-  { method: 'POST', template: '/v2/customers', key: 'vault', handle: (s, c) => s.createCustomer(c.body) },
-  { method: 'GET', template: '/v2/customers/reference/{merchant_reference_id}', key: 'vault', handle: (s, c) => s.getCustomerByReference(c.params.merchant_reference_id!) },
-  { method: 'GET', template: '/v2/customers/{id}/saved-payment-methods', key: 'vault', handle: (s, c) => s.listSavedPaymentMethods(c.params.id!) },
-  { method: 'GET', template: '/v2/customers/{id}', key: 'vault', handle: (s, c) => s.getCustomer(c.params.id!) },
-  { method: 'PUT', template: '/v2/customers/{id}', key: 'vault', handle: (s, c) => s.updateCustomer(c.params.id!, c.body) },
-  { method: 'DELETE', template: '/v2/customers/{id}', key: 'vault', handle: (s, c) => s.deleteCustomer(c.params.id!) },
-  { method: 'POST', template: '/v2/payment-methods', key: 'vault', handle: (s, c) => s.createPaymentMethod(c.body) },
-  { method: 'PUT', template: '/v2/payment-methods/{id}/update-saved-payment-method', key: 'vault', handle: (s, c) => s.updatePaymentMethod(c.params.id!, c.body) },
-  { method: 'GET', template: '/v2/payment-methods/{payment_method_id}/check-network-token-status', key: 'vault', handle: (s, c) => s.networkTokenStatus(c.params.payment_method_id!) },
-  { method: 'GET', template: '/v2/payment-methods/{id}', key: 'vault', handle: (s, c) => s.getPaymentMethod(c.params.id!) },
-  { method: 'DELETE', template: '/v2/payment-methods/{id}', key: 'vault', handle: (s, c) => s.deletePaymentMethod(c.params.id!) },
-  { method: 'POST', template: '/v2/payments', key: 'payment', handle: (s, c) => s.createPayment(c.body) },
-  { method: 'GET', template: '/v2/payments/list', key: 'payment', handle: (s, c) => s.listPayments(c.query.get('customer_id') ?? undefined, { limit: Number(c.query.get('limit') ?? 10), offset: Number(c.query.get('offset') ?? 0), createdSince: c.query.get('created.gte') ?? undefined }) },
-  { method: 'GET', template: '/v2/payments/{id}', key: 'payment', handle: (s, c) => s.getPayment(c.params.id!) },
-];
-
-const compiled = ROUTES.map((route) => {
-  const names: string[] = [];
-  const pattern = route.template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
-  return { route, names, regex: new RegExp(`^${pattern}$`) };
-});
-
-function match(method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
-  for (const { route, names, regex } of compiled) {
-    if (route.method !== method) continue;
-    const found = regex.exec(pathname);
-    if (found) return { route, params: Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(found[i + 1]!)])) };
-  }
-  return undefined;
-}
-
-const MAX_BODY_BYTES = 1024 * 1024;
-
 export interface ContractViolationRecord {
   direction: 'request' | 'response';
   route: string;
@@ -114,7 +63,7 @@ export interface Inspection {
   webhooks: WebhookSender['sent'] | null;
 }
 
-export class HyperswitchSimulator {
+export class HyperswitchSimulator implements ControlledSimulator {
   readonly faults = new FaultInjector();
   readonly webhooks?: WebhookSender;
   private store: SimulatorStore;
@@ -172,6 +121,14 @@ export class HyperswitchSimulator {
     this.requests = {};
     this.journal = [];
     this.violations = [];
+  }
+
+  currentStore(): SimulatorStore {
+    return this.store;
+  }
+
+  journalEntries(): JournalEntry[] {
+    return this.journal;
   }
 
   /** The shopper's answer to a 3-D Secure challenge, for in-process tests (over HTTP: the challenge page). */
@@ -239,7 +196,7 @@ export class HyperswitchSimulator {
     const requestId = `sim_${randomBytes(8).toString('hex')}`;
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://simulator');
-    if (url.pathname.startsWith('/__sim/')) return this.control(req, res, url.pathname);
+    if (url.pathname.startsWith('/__sim/')) return serveControl(this, req, res, url.pathname);
 
     const method = req.method ?? 'GET';
     const found = match(method, url.pathname);
@@ -380,69 +337,6 @@ export class HyperswitchSimulator {
     console.error('hyperswitch-sim: unexpected failure', error instanceof Error ? error.message : error);
   }
 
-  private async control(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    const challenge = /^\/__sim\/3ds\/([A-Za-z0-9_]+)$/.exec(pathname);
-    if (challenge) return serveChallenge(req, res, this.store, challenge[1]!);
-    const route = `${req.method} ${pathname}`;
-    switch (route) {
-      case 'GET /__sim/health':
-        return send(res, 200, { status: 'ok' });
-      case 'GET /__sim/inspect':
-        return send(res, 200, this.inspect());
-      case 'GET /__sim/journal':
-        return send(res, 200, this.journal);
-      case 'GET /__sim/objects':
-        return send(res, 200, this.objects());
-      case 'GET /__sim/challenges':
-        return send(res, 200, this.pendingChallenges());
-      case 'POST /__sim/reset':
-        this.reset();
-        return send(res, 200, { status: 'reset' });
-      case 'PUT /__sim/faults': {
-        const body = await readJson(req);
-        if (body instanceof SimError) return this.error(res, body);
-        return send(res, 200, this.faults.configure(body as FaultConfigInput));
-      }
-      case 'POST /__sim/outcomes/script': {
-        const body = await readJson(req);
-        if (body instanceof SimError) return this.error(res, body);
-        const outcomes = z.array(z.strictObject({ outcome: z.literal('processing'), settle_after_ms: z.number().int().min(0).max(600_000), settles_to: z.enum(['succeeded', 'failed']) })).parse(body);
-        this.store.scriptedOutcomes.push(...outcomes.map((o) => ({ settleAfterMs: o.settle_after_ms, settlesTo: o.settles_to })));
-        return send(res, 200, { pending: this.store.scriptedOutcomes.length });
-      }
-      case 'POST /__sim/faults/script': {
-        const body = await readJson(req);
-        if (body instanceof SimError) return this.error(res, body);
-        this.faults.enqueue(z.array(scriptedFaultSchema).parse(body));
-        return send(res, 200, { pending: this.faults.pending });
-      }
-      default:
-        return send(res, 404, { error: `unknown simulator route ${route}` });
-    }
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) return new SimError(400, 'IR_06', 'Content-Type must be application/json');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return new SimError(400, 'IR_06', 'Payload too large');
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return new SimError(400, 'IR_06', 'Json deserialize error: the body is not valid JSON');
-  }
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<HyperswitchSimulator> {
