@@ -63,7 +63,9 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   const parsed = parseVaultJobMessage(record.body, config.CHARGE_MAX_AMOUNT);
   if (parsed.valid) {
     const jobId = parsed.message.job_id;
-    const outcome = await limit(() => withLogContext({ jobId, messageId: record.messageId }, () => runVaultJob(parsed.message, deps, { likelyNew: !redelivered && !record.messageAttributes[RECORD_WRITTEN_ATTRIBUTE] })));
+    // A merchant's message on its first delivery: no record yet. (An event written by hand may carry no attributes.)
+    const likelyNew = !redelivered && !record.messageAttributes?.[RECORD_WRITTEN_ATTRIBUTE];
+    const outcome = await limit(() => withLogContext({ jobId, messageId: record.messageId }, () => runVaultJob(parsed.message, deps, { likelyNew })));
     if (outcome.status === 'requires_action' && outcome.actionExpiresAt) {
       await holdMessageUntil(sqs, config.VAULT_JOBS_QUEUE_URL, record.receiptHandle, Date.parse(outcome.actionExpiresAt));
       throw new AwaitingShopper(jobId);
