@@ -173,7 +173,7 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   /** Creates the record, claimed, when none exists; undefined when one does. */
-  private async createClaimed(initial: () => JobRecord, lease: { owner: string; until: number }, intentAt: string, intent?: IntentStep): Promise<ClaimResult | undefined> {
+  private async createClaimed(initial: () => JobRecord, lease: Lease, intentAt: string, intent?: IntentStep): Promise<ClaimResult | undefined> {
     const fresh = initial();
     const job: JobRecord = { ...fresh, steps: intent ? withIntent(fresh.steps, intent, intentAt) : fresh.steps, status: 'processing', attempts: 1, lease_owner: lease.owner, lease_until: lease.until };
     try {
@@ -186,18 +186,16 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   /**
-   * Why a job that exists could not be claimed. A record that is claimable after all appeared
-   * between the two attempts — the intake's write landing after the worker read its message, whose
-   * update found no record and whose put found one — and is claimed now rather than left to wait a
-   * visibility timeout.
+   * Why a job that exists could not be claimed. One not ended may have appeared between the two
+   * attempts — the intake's write landing after the worker read its message, whose update found no
+   * record and whose put found one — so the claim is tried once more, its own condition deciding,
+   * rather than left to wait a visibility timeout.
    */
   private async unclaimable(jobId: string, lease: Lease, intentAt: string, intent?: IntentStep): Promise<ClaimResult> {
     const existing = await this.get(jobId);
     if (existing?.status === 'succeeded' || existing?.status === 'failed') return { outcome: 'finished', job: existing };
     if (existing?.status === 'requires_action') return { outcome: 'awaiting_action', job: existing };
-    // The claim's own condition: queued or processing, with no lease or an expired one.
-    const claimable = (existing?.status === 'queued' || existing?.status === 'processing') && (existing.lease_until === undefined || existing.lease_until < lease.now);
-    return (claimable && (await this.claimExisting(jobId, lease, intentAt, intent))) || { outcome: 'busy' };
+    return (existing && (await this.claimExisting(jobId, lease, intentAt, intent))) || { outcome: 'busy' };
   }
 
   async checkpoint(jobId: string, owner: string, steps: Partial<JobSteps>, leaseUntil: number): Promise<void> {
