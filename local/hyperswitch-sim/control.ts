@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { serveChallenge } from './challenge';
 import { scriptedFaultSchema, type FaultConfigInput, type FaultInjector } from './faults';
-import { readJson, send } from './http';
+import { readJson, send, sendError } from './http';
 import type { JournalEntry, SimObjects } from './journal';
 import type { Inspection } from './server';
 import { SimError, type SimulatorStore } from './store';
@@ -29,7 +29,7 @@ const scriptedOutcomesSchema = z.array(z.strictObject({ outcome: z.literal('proc
 async function body(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   const parsed = await readJson(req);
   if (!(parsed instanceof SimError)) return parsed;
-  send(res, parsed.status, { error: { type: parsed.type, message: parsed.message, code: parsed.code } });
+  sendError(res, parsed);
   return undefined;
 }
 

@@ -10,6 +10,11 @@ export function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** Hyperswitch's error body, with the status the error carries. */
+export function sendError(res: ServerResponse, error: SimError): void {
+  send(res, error.status, { error: { type: error.type, message: error.message, code: error.code } });
+}
+
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) return new SimError(400, 'IR_06', 'Content-Type must be application/json');

@@ -10,7 +10,7 @@ import * as z from 'zod';
 import { ContractValidator, type Violation } from './contract';
 import { serveControl, type ControlledSimulator } from './control';
 import { FaultInjector, type FaultConfigInput, type FaultKind } from './faults';
-import { readJson, send } from './http';
+import { readJson, send, sendError } from './http';
 import { WebhookSender, type WebhookSettings } from './webhooks';
 import { touched, type JournalEntry, type SimObjects } from './journal';
 import { match, type Body, type KeyKind } from './routes';
@@ -200,7 +200,7 @@ export class HyperswitchSimulator implements ControlledSimulator {
 
     const method = req.method ?? 'GET';
     const found = match(method, url.pathname);
-    if (!found) return this.error(res, new SimError(404, 'IR_02', 'Unrecognized request URL'));
+    if (!found) return sendError(res, new SimError(404, 'IR_02', 'Unrecognized request URL'));
     const { route, params } = found;
     const routeKey = `${route.method} ${route.template}`;
     const stats = (this.requests[routeKey] ??= { total: 0, by_status: {}, by_key: {} });
@@ -216,28 +216,28 @@ export class HyperswitchSimulator implements ControlledSimulator {
     if (this.faults.rateLimited()) return this.tooManyRequests(res);
 
     const keyKind = this.authenticate(req.headers.authorization);
-    if (!keyKind) return this.error(res, new SimError(401, 'IR_01', 'API key not provided or invalid API key used', 'invalid_request'));
+    if (!keyKind) return sendError(res, new SimError(401, 'IR_01', 'API key not provided or invalid API key used', 'invalid_request'));
     stats.by_key[keyKind] = (stats.by_key[keyKind] ?? 0) + 1;
     if (keyKind !== route.key) {
-      return this.error(res, new SimError(403, 'IR_22', `Access forbidden: a ${keyKind} API key cannot call ${route.key} routes`));
+      return sendError(res, new SimError(403, 'IR_22', `Access forbidden: a ${keyKind} API key cannot call ${route.key} routes`));
     }
     const missing = this.serverContract.missingHeaders(route.method, route.template, req.headers);
-    if (missing.length > 0) return this.error(res, new SimError(400, 'IR_04', `Missing required param: ${missing.join(', ')}`));
+    if (missing.length > 0) return sendError(res, new SimError(400, 'IR_04', `Missing required param: ${missing.join(', ')}`));
     const profile = req.headers['x-profile-id'];
     if (profile !== undefined && profile !== this.profileId) {
-      return this.error(res, new SimError(403, 'IR_22', 'Access forbidden: the profile does not belong to this merchant'));
+      return sendError(res, new SimError(403, 'IR_22', 'Access forbidden: the profile does not belong to this merchant'));
     }
 
     let body: Body = {};
     if (route.method === 'POST' || route.method === 'PUT') {
       const parsed = await readJson(req);
-      if (parsed instanceof SimError) return this.error(res, parsed);
+      if (parsed instanceof SimError) return sendError(res, parsed);
       const specViolations = this.specContract.validateRequestBody(route.method, route.template, parsed);
       if (specViolations.length > 0) this.violations.push({ direction: 'request', route: routeKey, violations: specViolations });
       const serverViolations = this.serverContract.validateRequestBody(route.method, route.template, parsed);
       if (serverViolations.length > 0) {
         const detail = serverViolations.map((v) => `${v.path} ${v.message}`).slice(0, 5).join('; ');
-        return this.error(res, new SimError(400, 'IR_06', `Json deserialize error: ${detail}`));
+        return sendError(res, new SimError(400, 'IR_06', `Json deserialize error: ${detail}`));
       }
       body = parsed as Body;
       Object.assign(entry, touched(body));
@@ -246,11 +246,11 @@ export class HyperswitchSimulator implements ControlledSimulator {
     const fault = this.faults.draw(routeKey);
     if (fault) entry.fault = fault;
     if (fault === 'latency_spike') await new Promise((resolve) => setTimeout(resolve, this.faults.settings.spikeMs));
-    if (fault === 'server_error') return this.error(res, new SimError(500, 'HE_00', 'Something went wrong', 'api'));
+    if (fault === 'server_error') return sendError(res, new SimError(500, 'HE_00', 'Something went wrong', 'api'));
     if (fault === 'rate_limit') return this.tooManyRequests(res);
     if (fault === 'reset') return this.dropConnection(req, entry);
     if (fault === 'timeout') return this.hold(req, entry);
-    if (fault === 'connector_error') return this.error(res, new SimError(400, 'CE_00', 'Something went wrong with the connector', 'connector'));
+    if (fault === 'connector_error') return sendError(res, new SimError(400, 'CE_00', 'Something went wrong with the connector', 'connector'));
     const act = () => {
       const result = route.handle(this.store, { params, query: url.searchParams, body });
       if (route.method !== 'GET' && typeof result.id === 'string') entry.acted_on = result.id;
@@ -262,10 +262,10 @@ export class HyperswitchSimulator implements ControlledSimulator {
     try {
       result = act();
     } catch (error) {
-      if (error instanceof SimError) return this.error(res, error);
+      if (error instanceof SimError) return sendError(res, error);
       throw error;
     }
-    if (fault === 'act_then_fail') return this.error(res, new SimError(500, 'HE_00', 'Something went wrong', 'api'));
+    if (fault === 'act_then_fail') return sendError(res, new SimError(500, 'HE_00', 'Something went wrong', 'api'));
     if (fault === 'act_then_timeout') return this.hold(req, entry);
     if (fault === 'act_then_reset') return this.dropConnection(req, entry);
     if (fault === 'malformed_response') {
@@ -287,7 +287,7 @@ export class HyperswitchSimulator implements ControlledSimulator {
 
   private tooManyRequests(res: ServerResponse): void {
     res.setHeader('Retry-After', String(this.faults.settings.retryAfterSeconds));
-    this.error(res, new SimError(429, 'HE_00', 'Too many requests, try again later', 'rate_limit'));
+    sendError(res, new SimError(429, 'HE_00', 'Too many requests, try again later', 'rate_limit'));
   }
 
   private dropConnection(req: IncomingMessage, entry: JournalEntry): void {
@@ -323,10 +323,6 @@ export class HyperswitchSimulator implements ControlledSimulator {
       clearTimeout(timer);
       this.held.delete(timer);
     });
-  }
-
-  private error(res: ServerResponse, error: SimError): void {
-    send(res, error.status, { error: { type: error.type, message: error.message, code: error.code } });
   }
 
   private fail(res: ServerResponse, error: unknown): void {
