@@ -9,7 +9,8 @@ export async function startJobsTable(tableName = 'jobs') {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const newClient = () => new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = newClient();
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -21,7 +22,8 @@ export async function startJobsTable(tableName = 'jobs') {
   );
   return {
     client,
-    endpoint,
+    /** Another client of the same table (e.g. one a test instruments with middleware). */
+    newClient,
     tableName,
     async close() {
       client.destroy();

@@ -4,7 +4,7 @@
  * injected by wrapping the real store.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decryptJson, encryptJson, type DataKeys } from '../../../../lib/crypto';
 import {
   DEFAULT_MAX_CHARGE_AMOUNT,
@@ -240,7 +240,7 @@ describe('runVaultJob', () => {
     /** The real store on its own client, counting the requests it sends by operation. */
     function countingStore(): { store: DynamoDbJobStore; sent: string[]; client: DynamoDBClient } {
       const sent: string[] = [];
-      const client = new DynamoDBClient({ endpoint: table.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      const client = table.newClient();
       client.middlewareStack.add((next, context) => (args) => (sent.push(context.commandName!.replace(/Command$/, '')), next(args)), { step: 'initialize' });
       return { store: new DynamoDbJobStore(table.tableName, client), sent, client };
     }
