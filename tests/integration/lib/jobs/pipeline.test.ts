@@ -227,10 +227,13 @@ describe('runVaultJob', () => {
     expect((await store.get(message.job_id))?.steps.payment).toMatchObject({ status: 'succeeded', payment_status: 'succeeded' });
   });
 
-  it('lets only one of two concurrent deliveries run the job', async () => {
+  it.each([
+    ['deliveries', {}],
+    ['first deliveries of a merchant\'s job (likelyNew)', { likelyNew: true }],
+  ])('lets only one of two concurrent %s run the job', async (_, delivery) => {
     const message = job({ charge: { amount: 100, currency: 'USD' } });
     hyperswitch.simulator.faults.configure({ latencyMs: 30 });
-    const results = await Promise.allSettled([runVaultJob(message, deps()), runVaultJob(message, deps())]);
+    const results = await Promise.allSettled([runVaultJob(message, deps(), delivery), runVaultJob(message, deps(), delivery)]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(RetryLaterError);
     expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
@@ -284,15 +287,6 @@ describe('runVaultJob', () => {
       await expect(runVaultJob(message, deps(), { likelyNew: true })).resolves.toEqual({ status: 'succeeded', duplicate: true });
       expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
       expect((await store.get(message.job_id))?.attempts).toBe(1);
-    });
-
-    it('lets only one of two concurrent first deliveries run the job', async () => {
-      const message = job({ charge: { amount: 100, currency: 'USD' } });
-      hyperswitch.simulator.faults.configure({ latencyMs: 30 });
-      const results = await Promise.allSettled([runVaultJob(message, deps(), { likelyNew: true }), runVaultJob(message, deps(), { likelyNew: true })]);
-      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
-      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(RetryLaterError);
-      expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
     });
   });
 
