@@ -3,11 +3,33 @@
  * serves exactly the routes, functions, environment and queues declared there: one source of truth.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as z from 'zod';
 
 const ROOT = join(__dirname, '..');
+
+/**
+ * Runs this repository's Serverless Framework (osls) offline. serverless-esbuild leaves a directory
+ * in the temporary directory for every function it zips (it removes its scoped temp path without
+ * `recursive`, which fails on a directory that is not empty, silently): each run gets a temporary
+ * directory of its own, removed afterwards.
+ */
+export async function runServerless(args: string[], { env = process.env, timeout }: { env?: NodeJS.ProcessEnv; timeout: number }): Promise<{ stdout: string; stderr: string }> {
+  const scratch = mkdtempSync(join(tmpdir(), 's2s-vault-serverless-'));
+  try {
+    return await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/serverless/bin/serverless.js'), ...args], {
+      cwd: ROOT,
+      env: { ...env, TMPDIR: scratch, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      timeout,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
 const getAtt = z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.string()]) });
 
@@ -93,12 +115,7 @@ export interface ServerlessConfig {
 }
 
 export async function loadServerlessConfig(stage: string, env: NodeJS.ProcessEnv): Promise<ServerlessConfig> {
-  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/serverless/bin/serverless.js'), 'print', '--stage', stage, '--format', 'json'], {
-    cwd: ROOT,
-    env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-    timeout: 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const { stdout } = await runServerless(['print', '--stage', stage, '--format', 'json'], { env, timeout: 60_000 });
   const config = configSchema.parse(JSON.parse(stdout));
   const resources = config.resources.Resources;
   const queues = Object.entries(resources)

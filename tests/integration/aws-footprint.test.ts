@@ -2,11 +2,10 @@
  * The AWS footprint, read from the CloudFormation that `serverless package` generates: least-privilege
  * IAM, encrypted queues with a DLQ and short retention, TLS-only queue access, an encrypted table.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { EVENT_INDEXES } from '../../lib/events/store';
+import { runServerless } from '../../local/serverless-config';
 
 const root = join(__dirname, '../..');
 jest.setTimeout(180_000);
@@ -20,11 +19,7 @@ let resources: Record<string, Resource>;
 let traced: Record<string, Resource>;
 
 async function packaged(directory: string, ...options: string[]): Promise<Record<string, Resource>> {
-  await promisify(execFile)(process.execPath, [join(root, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', 'footprint', '--package', directory, ...options], {
-    cwd: root,
-    timeout: 150_000,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
-  });
+  await runServerless(['package', '--stage', 'footprint', '--package', directory, ...options], { timeout: 150_000 });
   return JSON.parse(readFileSync(join(root, directory, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
 }
 

@@ -2,18 +2,13 @@
  * The Serverless Framework works offline, as the README promises: `invoke local` runs a TypeScript
  * handler through esbuild, and `package` writes the CloudFormation without a login or network.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runServerless } from '../../local/serverless-config';
 
 const root = join(__dirname, '../..');
-const serverless = (...args: string[]) =>
-  promisify(execFile)(process.execPath, [join(root, 'node_modules/serverless/bin/serverless.js'), ...args], {
-    cwd: root,
-    timeout: 120_000,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-  });
+const serverless = (...args: string[]) => runServerless(args, { timeout: 120_000 });
 
 jest.setTimeout(180_000);
 
@@ -25,8 +20,12 @@ describe('serverless (osls) offline', () => {
     expect(JSON.parse(response.body)).toEqual({ status: 'ok', service: 's2s-vault' });
   });
 
-  it('packages every function and the HTTP API into CloudFormation', async () => {
+  it('packages every function and the HTTP API into CloudFormation, leaving nothing in the temporary directory', async () => {
+    // serverless-esbuild's zip directories: `<function>-<pid>-<ms>-<hex>`.
+    const zipDirectories = () => new Set(readdirSync(tmpdir()).filter((name) => /^\w+-\d+-\d+-[0-9a-f]{8}$/.test(name)));
+    const before = zipDirectories();
     await serverless('package', '--stage', 'ci');
+    expect([...zipDirectories()].filter((name) => !before.has(name))).toEqual([]);
     const template = JSON.parse(readFileSync(join(root, '.serverless/cloudformation-template-update-stack.json'), 'utf8'));
     const functions = Object.values(template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>).filter(
       (resource) => resource.Type === 'AWS::Lambda::Function',
