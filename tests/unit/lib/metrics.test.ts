@@ -64,6 +64,29 @@ describe('metrics of one invocation', () => {
     }
   });
 
+  it('are written in one write to stdout, a document per line', async () => {
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      await collectMetrics(async () => {
+        count('HyperswitchCalls', { status: '2xx' });
+        count('HyperswitchCalls', { status: '5xx' });
+        count('JobsFinished', { status: 'succeeded' });
+      });
+      await collectMetrics(async () => undefined);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(writes).toHaveLength(1);
+    const documents = writes[0]!.split('\n');
+    expect(documents.pop()).toBe('');
+    expect(documents.length).toBeGreaterThan(1);
+    expect(metricsIn(documents).map(({ name, dimensions }) => `${name} ${dimensions.status}`).sort()).toEqual(['HyperswitchCalls 2xx', 'HyperswitchCalls 5xx', 'JobsFinished succeeded']);
+  });
+
   it('of concurrent invocations are kept apart', async () => {
     const emitted = metricsIn(await lines(() => Promise.all([1, 2].map((n) => collectMetrics(async () => {
       await new Promise((resolve) => setTimeout(resolve, 5 * n));
