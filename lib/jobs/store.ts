@@ -131,8 +131,10 @@ export class DynamoDbJobStore implements JobStore {
     const intentAt = new Date(lease.now).toISOString();
     // Two attempts, in the order the hint suggests: update a claimable record; put a new one, claimed.
     // Only where both are refused is the record read, to say why.
-    if (likelyNew) return (await this.createClaimed(initial, lease, intentAt, intent)) ?? (await this.claimExisting(jobId, lease, intentAt, intent)) ?? this.unclaimable(jobId, lease, intentAt, intent);
-    return (await this.claimExisting(jobId, lease, intentAt, intent)) ?? (await this.createClaimed(initial, lease, intentAt, intent)) ?? this.unclaimable(jobId, lease, intentAt, intent);
+    const update = () => this.claimExisting(jobId, lease, intentAt, intent);
+    const put = () => this.createClaimed(initial, lease, intentAt, intent);
+    const [first, second] = likelyNew ? [put, update] : [update, put];
+    return (await first()) ?? (await second()) ?? this.unclaimable(jobId, lease, intentAt, intent);
   }
 
   /** Claims an existing record that is queued, or processing with an expired lease; undefined otherwise. */
