@@ -65,7 +65,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     const jobId = parsed.message.job_id;
     // A merchant's message on its first delivery: no record yet. (An event written by hand may carry no attributes.)
     const likelyNew = !redelivered && !record.messageAttributes?.[RECORD_WRITTEN_ATTRIBUTE];
-    const outcome = await limit(() => withLogContext({ jobId, messageId: record.messageId }, () => runVaultJob(parsed.message, deps, { likelyNew })));
+    const outcome = await limit(() => withLogContext({ jobId, messageId: record.messageId }, () => runVaultJob(parsed.message, deps, { likelyNew, first: !redelivered })));
     if (outcome.status === 'requires_action' && outcome.actionExpiresAt) {
       await holdMessageUntil(sqs, config.VAULT_JOBS_QUEUE_URL, record.receiptHandle, Date.parse(outcome.actionExpiresAt));
       throw new AwaitingShopper(jobId);

@@ -10,9 +10,10 @@ import { S2SVaultError } from '../errors';
 import { HyperswitchConnectorError, HyperswitchDuplicateError, HyperswitchError, HyperswitchInvalidRequestError, HyperswitchNotFoundError } from '../hyperswitch';
 import { resolveAwaitingAction } from './action';
 import { count, milliseconds } from '../metrics';
-import { JobRun } from './run';
+import { JobRun, type CustomerAhead } from './run';
 import { newJobRecord } from './record';
-import { JobFailure, RetryLaterError, SimulatedCrash, type PipelineDeps } from './run-context';
+import { JobFailure, RetryLaterError, RunCalls, SimulatedCrash, type PipelineDeps } from './run-context';
+import { customerOf, type FoundCustomer } from './steps/customer';
 import type { IntentStep } from './store';
 import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type SealedCard, type VaultJobMessage } from './schemas';
 
@@ -58,11 +59,16 @@ export interface JobOutcome {
   actionExpiresAt?: string;
 }
 
-/**
- * Runs one delivery of a job. `delivery.likelyNew`: the job probably has no record yet (see
- * `JobStore.claim`); only the order of the claim's requests depends on it.
- */
-export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, delivery: { likelyNew?: boolean } = {}): Promise<JobOutcome> {
+/** What the queue says of a delivery; it orders requests, it decides nothing. */
+export interface DeliveryHints {
+  /** The job probably has no record yet (see `JobStore.claim`). */
+  likelyNew?: boolean;
+  /** The message's first delivery: the job has most likely not run yet, so its customer is asked for while the claim is in flight. */
+  first?: boolean;
+}
+
+/** Runs one delivery of a job. */
+export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, delivery: DeliveryHints = {}): Promise<JobOutcome> {
   const { store, log } = deps;
   const clock = deps.clock ?? Date.now;
   const jobId = message.job_id;
@@ -85,19 +91,28 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
   const owner = randomUUID();
   const now = clock();
   const intent = firstIntent(message);
-  const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent, delivery);
-  if (claim.outcome === 'finished') {
-    // A run that ended the job may have stopped before its events were out: publishing again is a no-op otherwise.
-    await deps.jobChanged?.(claim.job);
-    return { status: claim.job.status, duplicate: true };
+  const calls = new RunCalls(deps.crashPoint);
+  const customerAhead = delivery.first ? askAhead(() => customerOf({ jobId, message, deps, call: calls.call })) : undefined;
+  const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent, delivery).catch(async (error: unknown) => {
+    await answered(customerAhead);
+    throw error;
+  });
+  if (claim.outcome !== 'claimed') {
+    // Not this run's to run: what was asked ahead is let go (a later run's create of the customer finds the same one).
+    await answered(customerAhead);
+    if (claim.outcome === 'finished') {
+      // A run that ended the job may have stopped before its events were out: publishing again is a no-op otherwise.
+      await deps.jobChanged?.(claim.job);
+      return { status: claim.job.status, duplicate: true };
+    }
+    if (claim.outcome === 'awaiting_action') {
+      const resolved = await resolveAwaitingAction(claim.job, deps);
+      return { status: resolved.status, duplicate: true, ...(resolved.status === 'requires_action' ? { actionExpiresAt: resolved.action_expires_at } : {}) };
+    }
+    throw new RetryLaterError(`Job ${jobId} is being processed by another run`);
   }
-  if (claim.outcome === 'awaiting_action') {
-    const resolved = await resolveAwaitingAction(claim.job, deps);
-    return { status: resolved.status, duplicate: true, ...(resolved.status === 'requires_action' ? { actionExpiresAt: resolved.action_expires_at } : {}) };
-  }
-  if (claim.outcome === 'busy') throw new RetryLaterError(`Job ${jobId} is being processed by another run`);
 
-  const run = new JobRun(message, card, claim.job.steps, owner, deps, claim.intentRecorded ? { step: intent!, at: now } : undefined);
+  const run = new JobRun(message, card, claim.job.steps, owner, deps, claim.intentRecorded ? { step: intent!, at: now } : undefined, calls, customerAhead);
   try {
     const outcome = await run.execute();
     if (outcome.status === 'requires_action') {
@@ -126,6 +141,25 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
     if (error instanceof RetryLaterError) throw error;
     throw new RetryLaterError(`Job ${jobId} will be retried: ${error instanceof S2SVaultError ? error.code : 'unexpected error'}`, error);
   }
+}
+
+/**
+ * Starts the customer step before the claim: of a job's steps, only it is safe without the lease
+ * (a repeat of its create answers HE_01, then the customer is looked up by its reference). Its
+ * failure surfaces where the run awaits it.
+ */
+function askAhead(ask: () => Promise<FoundCustomer>): CustomerAhead {
+  const startedAt = performance.now();
+  const value = ask();
+  value.catch(() => undefined);
+  return { value, startedAt };
+}
+
+/** Waits for what was asked ahead, however it ends (a simulated crash still stops the run): no call outlives the invocation. */
+async function answered(ahead: CustomerAhead | undefined): Promise<void> {
+  await ahead?.value.catch((error: unknown) => {
+    if (error instanceof SimulatedCrash) throw error;
+  });
 }
 
 /**

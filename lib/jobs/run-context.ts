@@ -77,6 +77,25 @@ export class JobFailure extends S2SVaultError {
 /** A Hyperswitch call made on the job's behalf. */
 export type HyperswitchCall = <T>(operation: string, fn: () => Promise<T>) => Promise<T>;
 
+/** A run's Hyperswitch calls: counted (the job's summary line), with a crash point on each side. */
+export class RunCalls {
+  private made = 0;
+
+  constructor(private readonly crashPoint?: (point: string) => void) {}
+
+  readonly call: HyperswitchCall = async (operation, fn) => {
+    this.made++;
+    this.crashPoint?.(`before ${operation}`);
+    const result = await fn();
+    this.crashPoint?.(`after ${operation}`);
+    return result;
+  };
+
+  get count(): number {
+    return this.made;
+  }
+}
+
 /** An intent an earlier run recorded: it may have sent the step's create, whose outcome this run must find. */
 export interface EarlierAttempt {
   attempted_at: string;

@@ -4,11 +4,11 @@
  */
 import { milliseconds } from '../metrics';
 import { withIntent } from './record';
-import type { EarlierAttempt, HyperswitchCall, PipelineDeps, StepRun } from './run-context';
+import { RunCalls, type EarlierAttempt, type PipelineDeps, type StepRun } from './run-context';
 import type { JobRecord, JobSteps, SealedCard, VaultJobMessage } from './schemas';
 import { chargeStep, savedPaymentMethodStep } from './steps/charge';
 import type { StepOutcome } from './steps/payment';
-import { customerStep } from './steps/customer';
+import { customerStep, type FoundCustomer } from './steps/customer';
 import { paymentMethodStep } from './steps/payment-method';
 import { verificationStep } from './steps/verification';
 import type { IntentStep } from './store';
@@ -19,10 +19,15 @@ import type { IntentStep } from './store';
  * (its intent, carrying the results so far and extending the lease) and at the end. A run that
  * stops in between loses only results that the next run finds again (run-context.ts, `record`).
  */
+/** The customer step's value asked for before the claim (pipeline.ts), and when it was asked. */
+export interface CustomerAhead {
+  value: Promise<FoundCustomer>;
+  startedAt: number;
+}
+
 export class JobRun implements StepRun {
   readonly jobId: string;
   private pending: Partial<JobSteps> = {};
-  private callsMade = 0;
   /** How long each step that made calls took in this run. */
   readonly stepMs: Partial<Record<keyof JobSteps, number>> = {};
   /** Intents recorded by earlier runs, as the claim found them (this run's own are not among them). */
@@ -36,6 +41,8 @@ export class JobRun implements StepRun {
     readonly deps: PipelineDeps,
     /** The intent this run recorded last (the claim's, or a checkpoint's), and when. */
     private intent: { step: IntentStep; at: number } | undefined,
+    private readonly calls: RunCalls = new RunCalls(deps.crashPoint),
+    private readonly customerAhead?: CustomerAhead,
   ) {
     this.jobId = message.job_id;
     this.earlier = Object.fromEntries(
@@ -47,7 +54,8 @@ export class JobRun implements StepRun {
   }
 
   async execute(): Promise<StepOutcome> {
-    const customerId = await this.timed('customer', () => customerStep(this));
+    const ahead = this.customerAhead;
+    const customerId = await this.timed('customer', () => customerStep(this, ahead?.value), ahead && { at: ahead.startedAt, calls: 0 });
     const card = this.card;
     const { paymentMethodId, cardToken } = card
       ? { paymentMethodId: await this.timed('payment_method', () => paymentMethodStep(this, customerId, card)), cardToken: { card_holder_name: card.holder_name, card_cvc: card.cvc } }
@@ -60,27 +68,24 @@ export class JobRun implements StepRun {
     return this.timed('payment', () => chargeStep(this, customerId, paymentMethodId, cardToken));
   }
 
-  /** A step's duration, when it ran (a step the record shows done, skipped without a call, is not one). */
-  private async timed<T>(step: keyof JobSteps, run: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    const callsBefore = this.callsMade;
+  /**
+   * A step's duration, when it ran (a step the record shows done, skipped without a call, is not one),
+   * from `since`: when its calls began, if before the step (the customer's, asked for ahead).
+   */
+  private async timed<T>(step: keyof JobSteps, run: () => Promise<T>, since = { at: performance.now(), calls: this.calls.count }): Promise<T> {
     try {
       return await run();
     } finally {
-      if (this.callsMade > callsBefore) {
-        this.stepMs[step] = Math.round(performance.now() - started);
+      if (this.calls.count > since.calls) {
+        this.stepMs[step] = Math.round(performance.now() - since.at);
         milliseconds('StepDuration', this.stepMs[step], { step });
       }
     }
   }
 
-  readonly call: HyperswitchCall = async (operation, fn) => {
-    this.callsMade++;
-    this.deps.crashPoint?.(`before ${operation}`);
-    const result = await fn();
-    this.deps.crashPoint?.(`after ${operation}`);
-    return result;
-  };
+  get call() {
+    return this.calls.call;
+  }
 
   record<K extends keyof JobSteps>(step: K, value: JobSteps[K]): void {
     this.steps[step] = value;
@@ -100,7 +105,7 @@ export class JobRun implements StepRun {
   }
 
   get callCount(): number {
-    return this.callsMade;
+    return this.calls.count;
   }
 
   earlierAttempt(step: IntentStep): EarlierAttempt | undefined {

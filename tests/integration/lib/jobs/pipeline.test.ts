@@ -229,7 +229,8 @@ describe('runVaultJob', () => {
 
   it.each([
     ['deliveries', {}],
-    ['first deliveries of a merchant\'s job (likelyNew)', { likelyNew: true }],
+    ['first deliveries of a merchant\'s job (likelyNew)', { likelyNew: true, first: true }],
+    ['first deliveries of a checkout\'s job (its customer asked ahead)', { first: true }],
   ])('lets only one of two concurrent %s run the job', async (_, delivery) => {
     const message = job({ charge: { amount: 100, currency: 'USD' } });
     hyperswitch.simulator.faults.configure({ latencyMs: 30 });
@@ -287,6 +288,59 @@ describe('runVaultJob', () => {
       await expect(runVaultJob(message, deps(), { likelyNew: true })).resolves.toEqual({ status: 'succeeded', duplicate: true });
       expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
       expect((await store.get(message.job_id))?.attempts).toBe(1);
+    });
+  });
+
+  describe('a first delivery: the customer is asked for while the claim is in flight', () => {
+    /** The real store, whose claim waits (at most 5 s) until the simulator has seen `route`. */
+    function claimAfter(route: string): JobStore {
+      return new Proxy(store, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (property !== 'claim' || typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            await eventually(async () => inspect().requests[route]?.total ?? 0, (n) => n > 0, 5_000, 5);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    }
+
+    it("sends the customer's create before the claim is answered, and records the customer and its time", async () => {
+      const message = job();
+      const lines: string[] = [];
+      const log = { ...hyperswitch.log, info: (line: string, context?: Record<string, unknown>) => void lines.push(JSON.stringify({ line, ...context })) };
+      await expect(runVaultJob(message, deps({ store: claimAfter('POST /v2/customers'), log }), { first: true })).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      const record = await store.get(message.job_id);
+      expect(record?.steps.customer).toEqual({ status: 'succeeded', customer_id: expect.stringMatching(/_cus_/) });
+      expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
+      expect(JSON.parse(lines.find((line) => line.includes('Vault job finished'))!)).toMatchObject({ calls: 2, stepMs: { customer: expect.any(Number), payment_method: expect.any(Number) } });
+    });
+
+    it('checks a customer the job names ahead too, and fails the job when it does not exist', async () => {
+      const missing = job({ customer: { customer_id: '12345_cus_00000000000000000000000000000000' } });
+      await expect(runVaultJob(missing, deps({ store: claimAfter('GET /v2/customers/{id}') }), { first: true })).resolves.toEqual({ status: 'failed', duplicate: false });
+      expect((await store.get(missing.job_id))?.error?.code).toBe('customer_not_found');
+    });
+
+    it('a first delivery of a job that already ended (a message sent twice) makes no second customer and runs nothing', async () => {
+      const message = job({ charge: { amount: 100, currency: 'USD' } });
+      await expect(runVaultJob(message, deps(), { first: true })).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      await expect(runVaultJob(message, deps(), { first: true })).resolves.toEqual({ status: 'succeeded', duplicate: true });
+      expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
+      expect(inspect().customers_by_reference[customerReference(message.job_id)]).toBe(1);
+    });
+
+    it('waits for the customer asked ahead before giving up a job another run holds', async () => {
+      const message = job();
+      const start = Date.now();
+      await expect(runVaultJob(message, deps({ clock: () => start, crashPoint: (point) => { if (point === 'before paymentMethods.create') throw new SimulatedCrash(point); } }))).rejects.toBeInstanceOf(SimulatedCrash);
+      hyperswitch.simulator.faults.configure({ latencyMs: 100 });
+      await expect(runVaultJob(message, deps({ clock: () => start + 1 }), { first: true })).rejects.toBeInstanceOf(RetryLaterError);
+      // The create asked ahead was answered HE_01 and its customer looked up, all before the run gave
+      // up (the claim was refused at once): nothing of this run's is still in flight.
+      expect(inspect().requests['GET /v2/customers/reference/{merchant_reference_id}']?.by_status).toEqual({ 200: 1 });
+      expect(inspect().customers_by_reference[customerReference(message.job_id)]).toBe(1);
     });
   });
 
@@ -537,7 +591,10 @@ describe('runVaultJob', () => {
     });
   });
 
-  describe('a worker killed at any step boundary', () => {
+  describe.each([
+    ['a redelivery', {}],
+    ['a first delivery (its customer asked ahead of the claim)', { first: true }],
+  ])('a worker killed at any step boundary of %s', (_, delivery) => {
     // Every boundary of a vault + charge job, in order: the claim carries the card's intent, the
     // charge's intent carries the customer and the card, the end carries the charge.
     const BOUNDARIES = [
@@ -564,7 +621,7 @@ describe('runVaultJob', () => {
           throw new SimulatedCrash(at);
         }
       };
-      await expect(runVaultJob(message, deps({ crashPoint: crashOnce, clock: () => start }))).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(runVaultJob(message, deps({ crashPoint: crashOnce, clock: () => start }), delivery)).rejects.toBeInstanceOf(SimulatedCrash);
       // The crashed run still holds the lease: a redelivery now is told to come back later (unless the job had ended).
       const early = runVaultJob(message, deps({ clock: () => start + 1 }));
       await (point === 'after finish' ? expect(early).resolves.toMatchObject({ duplicate: true }) : expect(early).rejects.toBeInstanceOf(RetryLaterError));
