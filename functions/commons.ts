@@ -10,7 +10,7 @@ import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { merchantKeysSchema, type MerchantKeys } from '../lib/auth';
 import { eventsEnv, readConfig } from '../lib/config';
 import { dataKeysSchema, type DataKeys } from '../lib/crypto';
-import { EventPublisher, EventStore, SqsDeliveryQueue } from '../lib/events';
+import { EventPublisher, SqsDeliveryQueue } from '../lib/events';
 import { DynamoDbIdempotencyStore, DynamoDbJobStore, SqsJobQueue } from '../lib/jobs';
 import { correlated, logger } from '../lib/log';
 import { SecretsManagerSource, typedSecret } from '../lib/secrets';
@@ -50,7 +50,7 @@ export function jobIntake(config: { JOBS_TABLE_NAME: string; VAULT_JOBS_QUEUE_UR
 /** Where a function that sees jobs or saved cards change publishes the merchant events. */
 export function eventPublisher(): EventPublisher {
   const config = readConfig(eventsEnv);
-  return new EventPublisher(new EventStore(config.JOBS_TABLE_NAME, dynamoDbClient()), new SqsDeliveryQueue(config.WEBHOOK_DELIVERIES_QUEUE_URL, sqsClient()), logger);
+  return new EventPublisher(new SqsDeliveryQueue(config.WEBHOOK_DELIVERIES_QUEUE_URL, sqsClient()));
 }
 
 /**

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dynamoDbClient } from '../lib/aws';
-import { eventsEnv, readConfig } from '../lib/config';
+import { eventStoreEnv, readConfig } from '../lib/config';
 import { EventStore, view } from '../lib/events';
 import { eventIdParameter, eventListQuerySchema } from '../lib/events/api';
 import { jsonResponse } from '../lib/http';
@@ -11,7 +11,7 @@ import { correlated, logger } from '../lib/log';
 import { parseOrThrow } from '../lib/validation';
 import { eventPublisher, merchantKeysReader, requestKeys } from './commons';
 
-const config = readConfig(eventsEnv);
+const config = readConfig(eventStoreEnv);
 const store = new EventStore(config.JOBS_TABLE_NAME, dynamoDbClient());
 const publisher = eventPublisher();
 

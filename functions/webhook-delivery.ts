@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
 import { readConfig, webhookDeliveryEnv } from '../lib/config';
 import { S2SVaultError } from '../lib/errors';
-import { deliver, EVENT_ID_PATTERN, EventStore, parseEndpoints, retryDelaySeconds } from '../lib/events';
+import { deliver, EventStore, parseDeliveryMessage, parseEndpoints, retryDelaySeconds } from '../lib/events';
 import { holdMessageUntil } from '../lib/jobs';
 import { logger, withLogContext } from '../lib/log';
 import { typedSecret } from '../lib/secrets';
@@ -34,30 +34,15 @@ class DeliveryPending extends S2SVaultError {
  * the last receive the queue allows is the final attempt, after which the message goes to the DLQ
  * and the undelivered endpoints are marked `failed`.
  */
-const deliveryMessage = z.object({
-  event_id: z.string().regex(EVENT_ID_PATTERN),
-  /** A redelivery asked for at this time: endpoints that had the event before get it again. */
-  since: z.iso.datetime().optional(),
-});
-
-function parseMessage(body: string): z.infer<typeof deliveryMessage> | undefined {
-  try {
-    const parsed = deliveryMessage.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function handleRecord(record: SQSRecord): Promise<void> {
-  const message = parseMessage(record.body);
+  const message = parseDeliveryMessage(record.body);
   if (!message) {
     logger.error('Discarded a delivery message without a valid event id', { messageId: record.messageId });
     return;
   }
   const { event_id: eventId, since } = message;
   await withLogContext({ eventId }, async () => {
-    const stored = await store.get(eventId);
+    const stored = message.event ? await store.record(message.event) : await store.get(eventId);
     if (!stored) {
       logger.warn('No such event (expired?): nothing to deliver');
       return;

@@ -135,17 +135,21 @@ const secondsList = (fallback: string) =>
     .transform((value) => value.split(',').map((part) => Number(part.trim())))
     .pipe(z.array(z.number().int().positive().max(12 * 3600)).min(1));
 
-/** Functions that publish merchant events: the table that records them, the queue that delivers them. */
+/** Functions that publish merchant events: the queue that records and delivers them. */
 export const eventsEnv = z.object({
-  JOBS_TABLE_NAME: z.string().min(1),
   WEBHOOK_DELIVERIES_QUEUE_URL: z.url(),
+});
+
+/** Functions that read the recorded events (and queue their redeliveries): the table beside the jobs. */
+export const eventStoreEnv = eventsEnv.extend({
+  JOBS_TABLE_NAME: z.string().min(1),
 });
 
 /**
  * The webhook delivery function. The retry schedule's length plus one must equal the delivery
  * queue's maxReceiveCount (serverless.yml; a test checks): the last receive is the final attempt.
  */
-export const webhookDeliveryEnv = eventsEnv.extend({
+export const webhookDeliveryEnv = eventStoreEnv.extend({
   MERCHANT_WEBHOOK_SECRET_ID: z.string().min(1),
   SECRETS_TTL_SECONDS: positiveInt(300),
   WEBHOOK_ENDPOINTS: z.string().default('[]'),

@@ -1,19 +1,44 @@
 /**
- * Publishing an event: record it (once: the id is the change), then hand it to the delivery queue.
- * The hand-off is repeated on every publication, also of an event already recorded: a run that
- * recorded it and stopped before sending is made good by the next one to see the change, and a
- * delivery that finds the event delivered does nothing.
+ * Publishing an event: hand it to the delivery queue, which records it (once: the id is the change;
+ * the first record's payload is the one every delivery sends) before delivering it. Recording it on
+ * the delivery's side keeps that write off the path of whoever published — the worker's job ends one
+ * request sooner. The hand-off is repeated on every publication of the change: a run that ended the
+ * job and stopped before sending is made good by the next one to see the change, and a delivery that
+ * finds the event delivered does nothing.
  */
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { JobRecord } from '../jobs';
-import type { Log } from '../log';
 import { jobEvents } from './job-events';
-import type { MerchantEvent } from './schemas';
-import type { EventStore } from './store';
+import * as z from 'zod';
+import { EVENT_ID_PATTERN, merchantEventSchema, type MerchantEvent } from './schemas';
 
-/** Where events go to be delivered: one message per event, holding its id (and, for a redelivery, since when). */
+/**
+ * A delivery queue's message: an event just published (to record, unless a publication of the same
+ * change was first, then deliver), or a recorded event's id with the time a redelivery was asked for
+ * (endpoints that had the event before get it again).
+ */
+export const deliveryMessageSchema = z
+  .object({
+    event_id: z.string().regex(EVENT_ID_PATTERN),
+    event: merchantEventSchema.optional(),
+    since: z.iso.datetime().optional(),
+  })
+  .refine((message) => message.event === undefined || message.event.id === message.event_id, { message: 'event_id must be the event\'s id', path: ['event_id'] });
+export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
+
+/** A delivery queue message's body, or undefined when it is not one. */
+export function parseDeliveryMessage(body: string): DeliveryMessage | undefined {
+  try {
+    const parsed = deliveryMessageSchema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where events go to be delivered: one message per event. */
 export interface DeliveryQueue {
-  send(eventIds: string[], options?: { since?: string }): Promise<void>;
+  send(messages: DeliveryMessage[]): Promise<void>;
 }
 
 export class SqsDeliveryQueue implements DeliveryQueue {
@@ -22,10 +47,10 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     private readonly client: SQSClient = new SQSClient({}),
   ) {}
 
-  async send(eventIds: string[], { since }: { since?: string } = {}): Promise<void> {
-    for (let start = 0; start < eventIds.length; start += 10) {
-      const batch = eventIds.slice(start, start + 10);
-      const { Failed = [] } = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch.map((id, i) => ({ Id: String(i), MessageBody: JSON.stringify({ event_id: id, ...(since ? { since } : {}) }) })) }));
+  async send(messages: DeliveryMessage[]): Promise<void> {
+    for (let start = 0; start < messages.length; start += 10) {
+      const batch = messages.slice(start, start + 10);
+      const { Failed = [] } = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch.map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) })) }));
       if (Failed.length > 0) throw new Error(`${Failed.length} event(s) could not be queued for delivery`);
     }
   }
@@ -33,26 +58,18 @@ export class SqsDeliveryQueue implements DeliveryQueue {
 
 export class EventPublisher {
   constructor(
-    private readonly store: EventStore,
     private readonly queue: DeliveryQueue,
-    private readonly log: Log,
     private readonly clock: () => number = Date.now,
   ) {}
 
   async publish(events: MerchantEvent[]): Promise<void> {
     if (events.length === 0) return;
-    // Independent conditional puts: side by side, not one after another on the worker's path.
-    await Promise.all(
-      events.map(async (event) => {
-        if (await this.store.add(event)) this.log.debug('Event recorded', { eventId: event.id, type: event.type });
-      }),
-    );
-    await this.queue.send(events.map((event) => event.id));
+    await this.queue.send(events.map((event) => ({ event_id: event.id, event })));
   }
 
-  /** Delivers an event again to every endpoint it is for, also those that had it. */
+  /** Delivers a recorded event again to every endpoint it is for, also those that had it. */
   async redeliver(eventId: string): Promise<void> {
-    await this.queue.send([eventId], { since: new Date(this.clock()).toISOString() });
+    await this.queue.send([{ event_id: eventId, since: new Date(this.clock()).toISOString() }]);
   }
 
   /** The events a job's record implies now. */

@@ -88,6 +88,15 @@ export class EventStore {
     return (await conditionalWrite(this.documents.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(job_id)' })))) !== undefined;
   }
 
+  /**
+   * The event as recorded: recorded now, unless a publication of the same change was first — then
+   * that one, whose payload every delivery sends.
+   */
+  async record(event: MerchantEvent): Promise<StoredEvent | undefined> {
+    if (await this.add(event)) return { event, payload: JSON.stringify(event), deliveries: {} };
+    return this.get(event.id);
+  }
+
   async get(eventId: string): Promise<StoredEvent | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: key(eventId) }, ConsistentRead: true }));
     return Item ? stored(Item as EventItem) : undefined;
