@@ -7,9 +7,9 @@
  * finds the event delivered does nothing.
  */
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import * as z from 'zod';
 import type { JobRecord } from '../jobs';
 import { jobEvents } from './job-events';
-import * as z from 'zod';
 import { EVENT_ID_PATTERN, merchantEventSchema, type MerchantEvent } from './schemas';
 
 /**

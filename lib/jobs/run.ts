@@ -4,7 +4,7 @@
  */
 import { milliseconds } from '../metrics';
 import { withIntent } from './record';
-import { RunCalls, type EarlierAttempt, type PipelineDeps, type StepRun } from './run-context';
+import { RunCalls, type EarlierAttempt, type HyperswitchCall, type PipelineDeps, type StepRun } from './run-context';
 import type { JobRecord, JobSteps, SealedCard, VaultJobMessage } from './schemas';
 import { chargeStep, savedPaymentMethodStep } from './steps/charge';
 import type { StepOutcome } from './steps/payment';
@@ -13,18 +13,18 @@ import { paymentMethodStep } from './steps/payment-method';
 import { verificationStep } from './steps/verification';
 import type { IntentStep } from './store';
 
-/**
- * One run of one job: the steps in order, each skipped when the record shows it done (steps/).
- * The record is written only when it must be: before a create that must not be repeated blindly
- * (its intent, carrying the results so far and extending the lease) and at the end. A run that
- * stops in between loses only results that the next run finds again (run-context.ts, `record`).
- */
 /** The customer step's value asked for before the claim (pipeline.ts), and when it was asked. */
 export interface CustomerAhead {
   value: Promise<FoundCustomer>;
   startedAt: number;
 }
 
+/**
+ * One run of one job: the steps in order, each skipped when the record shows it done (steps/).
+ * The record is written only when it must be: before a create that must not be repeated blindly
+ * (its intent, carrying the results so far and extending the lease) and at the end. A run that
+ * stops in between loses only results that the next run finds again (run-context.ts, `record`).
+ */
 export class JobRun implements StepRun {
   readonly jobId: string;
   private pending: Partial<JobSteps> = {};
@@ -83,7 +83,7 @@ export class JobRun implements StepRun {
     }
   }
 
-  get call() {
+  get call(): HyperswitchCall {
     return this.calls.call;
   }
 
