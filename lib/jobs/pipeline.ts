@@ -12,7 +12,7 @@ import { resolveAwaitingAction } from './action';
 import { count, milliseconds } from '../metrics';
 import { JobRun, type CustomerAhead } from './run';
 import { newJobRecord } from './record';
-import { JobFailure, RetryLaterError, RunCalls, SimulatedCrash, type PipelineDeps } from './run-context';
+import { JobFailure, RetryLaterError, RunCalls, settled, SimulatedCrash, type PipelineDeps } from './run-context';
 import { customerOf, type FoundCustomer } from './steps/customer';
 import type { IntentStep } from './store';
 import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type SealedCard, type VaultJobMessage } from './schemas';
@@ -94,12 +94,12 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
   const calls = new RunCalls(deps.crashPoint);
   const customerAhead = delivery.first ? askAhead(() => customerOf({ jobId, message, deps, call: calls.call })) : undefined;
   const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent, delivery).catch(async (error: unknown) => {
-    await answered(customerAhead);
+    await settled(customerAhead?.value);
     throw error;
   });
   if (claim.outcome !== 'claimed') {
     // Not this run's to run: what was asked ahead is let go (a later run's create of the customer finds the same one).
-    await answered(customerAhead);
+    await settled(customerAhead?.value);
     if (claim.outcome === 'finished') {
       // A run that ended the job may have stopped before its events were out: publishing again is a no-op otherwise.
       await deps.jobChanged?.(claim.job);
@@ -155,12 +155,6 @@ function askAhead(ask: () => Promise<FoundCustomer>): CustomerAhead {
   return { value, startedAt };
 }
 
-/** Waits for what was asked ahead, however it ends (a simulated crash still stops the run): no call outlives the invocation. */
-async function answered(ahead: CustomerAhead | undefined): Promise<void> {
-  await ahead?.value.catch((error: unknown) => {
-    if (error instanceof SimulatedCrash) throw error;
-  });
-}
 
 /**
  * The one line a job's run logs at INFO: what a support engineer asks first — the ids it made, how

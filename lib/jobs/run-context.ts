@@ -77,6 +77,13 @@ export class JobFailure extends S2SVaultError {
 /** A Hyperswitch call made on the job's behalf. */
 export type HyperswitchCall = <T>(operation: string, fn: () => Promise<T>) => Promise<T>;
 
+/** Waits for work of the run's that no one else awaits, however it ends (a simulated crash still stops the run): nothing outlives the invocation. */
+export async function settled(work: Promise<unknown> | undefined): Promise<void> {
+  await work?.catch((error: unknown) => {
+    if (error instanceof SimulatedCrash) throw error;
+  });
+}
+
 /** A run's Hyperswitch calls: counted (the job's summary line), with a crash point on each side. */
 export class RunCalls {
   private made = 0;

@@ -1,6 +1,6 @@
 import { HyperswitchDuplicateError, HyperswitchNotFoundError } from '../../hyperswitch';
 import { jobCustomerReference } from '../references';
-import { JobFailure, type StepRun } from '../run-context';
+import { JobFailure, settled, type StepRun } from '../run-context';
 import type { JobSteps } from '../schemas';
 
 /** What the customer step needs of a run: no record, no lease (see `customerOf`). */
@@ -16,8 +16,8 @@ export type FoundCustomer = JobSteps['customer'] & { customer_id: string };
 export async function customerStep(run: StepRun, ahead?: Promise<FoundCustomer>): Promise<string> {
   const done = run.steps.customer;
   if ((done.status === 'succeeded' || done.status === 'skipped') && done.customer_id) {
-    // An earlier run made it; the same customer, asked for again ahead, is not waited on later.
-    await ahead?.catch(() => undefined);
+    // An earlier run made it; the same customer, asked for again ahead, is let go.
+    await settled(ahead);
     return done.customer_id;
   }
   const customer = await (ahead ?? customerOf(run));
