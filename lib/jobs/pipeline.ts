@@ -14,7 +14,7 @@ import { JobRun, type CustomerAhead } from './run';
 import { newJobRecord } from './record';
 import { JobFailure, RetryLaterError, RunCalls, settled, SimulatedCrash, type PipelineDeps } from './run-context';
 import { customerOf, type FoundCustomer } from './steps/customer';
-import type { IntentStep } from './store';
+import type { ClaimResult, IntentStep } from './store';
 import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type SealedCard, type VaultJobMessage } from './schemas';
 
 export { JobFailure, RetryLaterError, SimulatedCrash, type PipelineDeps } from './run-context';
@@ -93,13 +93,14 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
   const intent = firstIntent(message);
   const calls = new RunCalls(deps.crashPoint);
   const customerAhead = delivery.first ? askAhead(() => customerOf({ jobId, message, deps, call: calls.call })) : undefined;
-  const claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent, delivery).catch(async (error: unknown) => {
-    await settled(customerAhead?.value);
-    throw error;
-  });
+  let claim: ClaimResult | undefined;
+  try {
+    claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent, delivery);
+  } finally {
+    // Not this run's to run, or the claim failed: what was asked ahead is let go (a later run's create of the customer finds the same one).
+    if (claim?.outcome !== 'claimed') await settled(customerAhead?.value);
+  }
   if (claim.outcome !== 'claimed') {
-    // Not this run's to run: what was asked ahead is let go (a later run's create of the customer finds the same one).
-    await settled(customerAhead?.value);
     if (claim.outcome === 'finished') {
       // A run that ended the job may have stopped before its events were out: publishing again is a no-op otherwise.
       await deps.jobChanged?.(claim.job);
@@ -154,7 +155,6 @@ function askAhead(ask: () => Promise<FoundCustomer>): CustomerAhead {
   value.catch(() => undefined);
   return { value, startedAt };
 }
-
 
 /**
  * The one line a job's run logs at INFO: what a support engineer asks first — the ids it made, how

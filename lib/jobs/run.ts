@@ -4,7 +4,7 @@
  */
 import { milliseconds } from '../metrics';
 import { withIntent } from './record';
-import { RunCalls, type EarlierAttempt, type HyperswitchCall, type PipelineDeps, type StepRun } from './run-context';
+import type { EarlierAttempt, HyperswitchCall, PipelineDeps, RunCalls, StepRun } from './run-context';
 import type { JobRecord, JobSteps, SealedCard, VaultJobMessage } from './schemas';
 import { chargeStep, savedPaymentMethodStep } from './steps/charge';
 import type { StepOutcome } from './steps/payment';
@@ -41,7 +41,8 @@ export class JobRun implements StepRun {
     readonly deps: PipelineDeps,
     /** The intent this run recorded last (the claim's, or a checkpoint's), and when. */
     private intent: { step: IntentStep; at: number } | undefined,
-    private readonly calls: RunCalls = new RunCalls(deps.crashPoint),
+    /** The run's calls, counted from before the claim (the customer's may go out beside it). */
+    private readonly calls: RunCalls,
     private readonly customerAhead?: CustomerAhead,
   ) {
     this.jobId = message.job_id;
