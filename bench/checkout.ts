@@ -99,6 +99,13 @@ function checkoutEvent(body: unknown, text = JSON.stringify(body)) {
   };
 }
 
+/** Milliseconds one request takes. */
+async function elapsed(request: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await request();
+  return performance.now() - started;
+}
+
 /** The items in a random order (Fisher–Yates). */
 function shuffled<T>(items: readonly T[]): T[] {
   const copy = [...items];
@@ -173,11 +180,7 @@ export async function checkoutOverhead(): Promise<void> {
       const rounds = async (count: number) => {
         const latencies = new Map(entries.map(([name]) => [name, [] as number[]]));
         for (let i = 0; i < count; i++) {
-          for (const [name, fn] of shuffled(entries)) {
-            const t = performance.now();
-            await fn();
-            latencies.get(name)!.push(performance.now() - t);
-          }
+          for (const [name, fn] of shuffled(entries)) latencies.get(name)!.push(await elapsed(fn));
         }
         return latencies;
       };
@@ -201,9 +204,8 @@ export async function checkoutOverhead(): Promise<void> {
     for (let block = 0; block < 12; block++) {
       for (const [name, fn] of [['ours', ours], ['bare', oneAfterTheOther(same!)]] as const) {
         for (let i = 0; i < 250; i++) {
-          const t = performance.now();
-          await fn();
-          if (block >= 2 && i >= 50) alone[name].push(performance.now() - t);
+          const took = await elapsed(fn);
+          if (block >= 2 && i >= 50) alone[name].push(took);
         }
       }
     }
