@@ -61,6 +61,8 @@ export interface StackProcess {
   faults(config: FaultConfigInput): Promise<void>;
   script(faults: ScriptedFault[]): Promise<void>;
   jobs(): Promise<JobRecord[]>;
+  /** The cards held for jobs (the `pm#` items): payment method id → the job that holds it. */
+  holds(): Promise<Map<string, string>>;
   /** Waits until every job has ended, so that counters move only for what a test does next. */
   settled(): Promise<void>;
   job(jobId: string): Promise<JobRecord | undefined>;
@@ -225,16 +227,19 @@ async function startStackProcessOnce(env: Record<string, string>, options: Stack
     const response = await fetch(`${hyperswitch}${path}`, { method, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
     if (!response.ok) throw new Error(`simulator ${path}: ${response.status} ${await response.text()}`);
   };
-  const jobs = async () => {
-    const items: JobRecord[] = [];
+  const items = async () => {
+    const found: Array<Record<string, unknown>> = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await dynamo.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
-      items.push(...((page.Items ?? []).filter((item) => item.kind === undefined) as JobRecord[]));
+      found.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
-    return items;
+    return found;
   };
+  const jobs = async () => (await items()).filter((item) => item.kind === undefined) as unknown as JobRecord[];
+  const holds = async () =>
+    new Map((await items()).flatMap((item) => (item.kind === 'payment_method_hold' ? [[String(item.job_id).slice('pm#'.length), String(item.holder_job_id)] as const] : [])));
 
   return {
     api,
@@ -272,6 +277,7 @@ async function startStackProcessOnce(env: Record<string, string>, options: Stack
     faults: (config) => control('PUT', '/__sim/faults', config),
     script: (faults) => control('POST', '/__sim/faults/script', faults),
     jobs,
+    holds,
     job: async (jobId) => (await jobs()).find((job) => job.job_id === jobId),
     async settled() {
       await eventually(jobs, (all) => all.every((job) => job.status === 'succeeded' || job.status === 'failed'), 60_000);

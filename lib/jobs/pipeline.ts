@@ -12,8 +12,9 @@ import { resolveAwaitingAction } from './action';
 import { count, milliseconds } from '../metrics';
 import { JobRun, type CustomerAhead } from './run';
 import { newJobRecord } from './record';
-import { JobFailure, RetryLaterError, RunCalls, settled, SimulatedCrash, type PipelineDeps } from './run-context';
+import { allOf, JobFailure, RetryLaterError, RunCalls, settled, SimulatedCrash, type PipelineDeps } from './run-context';
 import { customerOf, type FoundCustomer } from './steps/customer';
+import { holdRecordedCard } from './steps/payment-method';
 import type { ClaimResult, IntentStep } from './store';
 import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type SealedCard, type VaultJobMessage } from './schemas';
 
@@ -102,8 +103,9 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
   }
   if (claim.outcome !== 'claimed') {
     if (claim.outcome === 'finished') {
-      // A run that ended the job may have stopped before its events were out: publishing again is a no-op otherwise.
-      await deps.jobChanged?.(claim.job);
+      // A run that ended the job may have stopped before its events were out, or before the card's
+      // hold that goes beside the end: both again (no-ops otherwise).
+      await allOf([holdRecordedCard(deps, message, claim.job.steps), deps.jobChanged?.(claim.job)]);
       return { status: claim.job.status, duplicate: true };
     }
     if (claim.outcome === 'awaiting_action') {

@@ -84,6 +84,17 @@ export async function settled(work: Promise<unknown> | undefined): Promise<void>
   });
 }
 
+/**
+ * Waits for all of a run's work sent at once, however each ends, then fails as the first that failed
+ * — a simulated crash before anything else, since a killed worker stops whatever went wrong beside it.
+ */
+export async function allOf<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> | undefined }): Promise<T> {
+  const results = await Promise.allSettled(work);
+  const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  if (failures.length > 0) throw failures.find((failure) => failure instanceof SimulatedCrash) ?? failures[0];
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 /** A run's Hyperswitch calls: counted (the job's summary line), with a crash point on each side. */
 export class RunCalls {
   private made = 0;

@@ -4,12 +4,12 @@
  */
 import { milliseconds } from '../metrics';
 import { withIntent } from './record';
-import type { EarlierAttempt, HyperswitchCall, PipelineDeps, RunCalls, StepRun } from './run-context';
+import { allOf, type EarlierAttempt, type HyperswitchCall, type PipelineDeps, type RunCalls, type StepRun } from './run-context';
 import type { JobRecord, JobSteps, SealedCard, VaultJobMessage } from './schemas';
 import { chargeStep, savedPaymentMethodStep } from './steps/charge';
 import type { StepOutcome } from './steps/payment';
 import { customerStep, type FoundCustomer } from './steps/customer';
-import { paymentMethodStep } from './steps/payment-method';
+import { holdRecordedCard, paymentMethodStep } from './steps/payment-method';
 import { verificationStep } from './steps/verification';
 import type { IntentStep } from './store';
 
@@ -118,10 +118,16 @@ export class JobRun implements StepRun {
     return this.pending;
   }
 
-  /** The job's last write, with its crash points. */
+  /**
+   * The job's last write, with its crash points; beside it, the card's hold where the hold goes with
+   * the end (steps/payment-method.ts, `cardHeldWithEnd`). The run waits for both, however either ends.
+   */
   async end(write: () => Promise<JobRecord>): Promise<JobRecord> {
-    this.deps.crashPoint?.('before finish');
-    const ended = await write();
+    const finish = async () => {
+      this.deps.crashPoint?.('before finish');
+      return write();
+    };
+    const [ended] = await allOf<[JobRecord, void]>([finish(), holdRecordedCard(this.deps, this.message, this.steps)]);
     this.pending = {};
     this.deps.crashPoint?.('after finish');
     return ended;

@@ -41,7 +41,7 @@ async function main(args: string[]): Promise<number> {
   ];
   for (const [name, value] of rows) console.log(`${name.padEnd(28)} ${value}`);
   const harmed = HARM.filter((counter) => summary[counter] !== 0);
-  console.log(harmed.length === 0 ? 'OK: no duplicate, no double charge, no lost or stuck job, every event delivered once per change, no leak' : `HARM: ${harmed.join(', ')}`);
+  console.log(harmed.length === 0 ? 'OK: no duplicate, no double charge, no lost or stuck job, every saved card held by its job, every event delivered once per change, no leak' : `HARM: ${harmed.join(', ')}`);
   if (json) console.log(JSON.stringify(summary));
   return harmed.length === 0 ? 0 : 1;
 }

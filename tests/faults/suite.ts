@@ -40,6 +40,8 @@ export interface FaultSummary extends HarmCounters, EventHarm {
   shopper_failed_jobs: number;
   /** Failed jobs whose record names the card an attempt saved before the job failed (not harm: the merchant is told). */
   cards_recorded_on_failed_jobs: number;
+  /** Succeeded jobs that saved a card the job table does not hold for them (one payment method, one job). */
+  unheld_cards: number;
   /** Card numbers, CVCs or secrets found in the stack's logs and records (the leak scanner). */
   leak_findings: number;
   /** The merchant endpoint's behaviour and the Hyperswitch webhooks' faults, for the report. */
@@ -56,6 +58,7 @@ export const HARM = [
   'unrecorded_payments',
   'lost_jobs',
   'stuck_jobs',
+  'unheld_cards',
   'leak_findings',
   'events_undelivered',
   'events_with_two_payloads',
@@ -91,6 +94,11 @@ function plan(count: number): PlannedJob[] {
       ...(via !== 'checkout' && i % 3 === 0 ? { sharedCustomer: `shared-customer-${i % SHARED_CUSTOMERS}` } : {}),
     };
   });
+}
+
+/** Succeeded jobs whose saved card is not held for them: its hold goes with the end, or before it. */
+function unheldCards(records: JobRecord[], holds: Map<string, string>): number {
+  return records.filter(({ job_id: jobId, status, steps: { payment_method: saved } }) => status === 'succeeded' && saved.status === 'succeeded' && saved.payment_method_id && holds.get(saved.payment_method_id) !== jobId).length;
 }
 
 function request(job: PlannedJob, i: number) {
@@ -243,7 +251,7 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
 
-    const [sim, objects, journal] = await Promise.all([stack.inspect(), stack.objects(), stack.journal()]);
+    const [sim, objects, journal, holds] = await Promise.all([stack.inspect(), stack.objects(), stack.journal(), stack.holds()]);
     const logLines = stack.output().split('\n');
     const { counters, harmedJobIds } = countHarm(accepted.map(({ jobId, job }) => ({ jobId, sharedCustomer: job.sharedCustomer })), records, objects);
     const crashes = (stack.output().match(/"message":"Simulated crash"/g) ?? []).length;
@@ -277,6 +285,7 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
       succeeded_jobs: records.filter((job) => job.status === 'succeeded').length,
       retries_exhausted_jobs: failed.filter((job) => job.error?.code === 'retries_exhausted').length,
       shopper_failed_jobs: failed.filter((job) => job.error?.code === 'authentication_failed').length,
+      unheld_cards: unheldCards(records, holds),
       cards_recorded_on_failed_jobs: failed.filter((job) => job.steps.payment_method.payment_method_id).length,
       ...eventHarm(merchant, records),
       webhooks: { ...merchant.stats, ...Object.fromEntries(Object.entries(sim.webhooks ?? {}).map(([name, value]) => [`hyperswitch_${name}`, value])) },

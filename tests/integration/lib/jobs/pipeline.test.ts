@@ -31,6 +31,7 @@ import { startJobsTable } from '../../../helpers/dynamo';
 import { capturedMetrics } from '../../../helpers/metrics';
 import { startHyperswitchStack, type HyperswitchStack } from '../../../helpers/hyperswitch';
 import { validCheckout } from '../../../fixtures/checkouts';
+import { recordingLog } from '../../../helpers/log';
 
 const keys: DataKeys = { current_key_id: 'k1', keys: { k1: randomBytes(32).toString('base64') }, hmac_key: randomBytes(32).toString('base64') };
 
@@ -446,6 +447,120 @@ describe('runVaultJob', () => {
       await runVaultJob(saved, deps());
       const mit = await chargeOf(saved);
       await expect(runVaultJob(mit, deps())).resolves.toMatchObject({ status: 'succeeded' });
+    });
+  });
+
+  describe("the card's hold: beside the end for a job that only saves a card for a customer of its own", () => {
+    /** The real store, with the order of the end's write and the card's hold noted (a hold answered only once `gate` allows). */
+    function watchedStore(gate: () => Promise<void> = async () => undefined, hold: (paymentMethodId: string, jobId: string) => Promise<boolean> = (...args) => store.holdPaymentMethod(...args)) {
+      const order: string[] = [];
+      const watched = new Proxy(store, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (property === 'finish') return (...args: unknown[]) => (order.push('finish sent'), (value as (...a: unknown[]) => unknown).apply(target, args));
+          if (property === 'holdPaymentMethod') {
+            return async (paymentMethodId: string, jobId: string) => {
+              order.push('hold sent');
+              await gate();
+              const held = await hold(paymentMethodId, jobId);
+              order.push('hold answered');
+              return held;
+            };
+          }
+          return value;
+        },
+      });
+      return { store: watched, order };
+    }
+    const holderOf = async (jobId: string) => store.paymentMethodHolder((await store.get(jobId))!.steps.payment_method.payment_method_id!);
+
+    it('sends the end without waiting for the hold, and holds the card', async () => {
+      const message = job();
+      // The hold is answered only once the job has ended: a run that waited for the hold would never end.
+      const ended = () => eventually(async () => (await store.get(message.job_id))?.status, (status) => status === 'succeeded', 5_000, 5).then(() => undefined);
+      const { store: watched, order } = watchedStore(ended);
+      await expect(runVaultJob(message, deps({ store: watched }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      expect(order).toEqual(['finish sent', 'hold sent', 'hold answered']);
+      expect(await holderOf(message.job_id)).toBe(message.job_id);
+    });
+
+    it.each([
+      ['a customer shared through the merchant\'s reference', { customer: { name: 'Jane Doe', email: 'jane@example.com', merchant_reference_id: `shared-${randomUUID()}` } }],
+      ['a charge', { charge: { amount: 100, currency: 'USD' } }],
+      ['a verification', { verify: true }],
+    ])('holds the card before the end for %s', async (_, body) => {
+      const message = job(body);
+      const { store: watched, order } = watchedStore();
+      await expect(runVaultJob(message, deps({ store: watched }))).resolves.toMatchObject({ status: 'succeeded' });
+      expect(order).toEqual(['hold sent', 'hold answered', 'finish sent']);
+      expect(await holderOf(message.job_id)).toBe(message.job_id);
+    });
+
+    it('holds a named customer\'s card before the end', async () => {
+      const customer = await hyperswitch.vault.createCustomer({ name: 'Jane Doe', email: 'jane@example.com' });
+      const message = job({ customer: { customer_id: customer.id } });
+      const { store: watched, order } = watchedStore();
+      await expect(runVaultJob(message, deps({ store: watched }))).resolves.toMatchObject({ status: 'succeeded' });
+      expect(order).toEqual(['hold sent', 'hold answered', 'finish sent']);
+    });
+
+    it('a hold that fails beside the end leaves the message to come back, and its redelivery holds the card', async () => {
+      const message = job();
+      let failures = 1;
+      const { store: failing } = watchedStore(undefined, async (...args) => {
+        if (failures-- > 0) throw new Error('injected: the hold\'s write failed');
+        return store.holdPaymentMethod(...args);
+      });
+      await expect(runVaultJob(message, deps({ store: failing }))).rejects.toBeInstanceOf(RetryLaterError);
+      expect(await store.get(message.job_id)).toMatchObject({ status: 'succeeded' });
+      expect(await holderOf(message.job_id)).toBeUndefined();
+      await expect(runVaultJob(message, deps())).resolves.toEqual({ status: 'succeeded', duplicate: true });
+      expect(await holderOf(message.job_id)).toBe(message.job_id);
+    });
+
+    it('a hold refused beside the end (the job\'s customer named by another job saving the same card) is logged as an error; the job stays succeeded', async () => {
+      const message = job();
+      const log = recordingLog();
+      const { store: refusing } = watchedStore(undefined, async () => false);
+      await expect(runVaultJob(message, deps({ store: refusing, log }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      expect(log.entries).toContainEqual(expect.objectContaining({ level: 'error', message: 'The card the job saved is held by another job' }));
+    });
+
+    describe.each([
+      ['a redelivery', {}],
+      ['a first delivery', { first: true }],
+    ])('a worker killed at any step boundary of %s', (_, delivery) => {
+      // The end and the hold go out together: a crash before either leaves the other to land.
+      const BOUNDARIES = ['before customers.create', 'after customers.create', 'before paymentMethods.create', 'after paymentMethods.create', 'before finish', 'before hold', 'after finish'];
+      const points: string[] = [];
+      beforeAll(async () => {
+        await runVaultJob(job(), deps({ crashPoint: (point) => void points.push(point) }));
+      });
+
+      it('has boundaries before the end and before the hold, each sent without the other', () => {
+        expect(points).toEqual(BOUNDARIES);
+      });
+
+      it.each(BOUNDARIES)('%s: the next runs end the job with one of everything, its card held by it', async (point) => {
+        const message = job();
+        const start = Date.now();
+        let crashed = false;
+        const crashOnce = (at: string) => {
+          if (at === point && !crashed) {
+            crashed = true;
+            throw new SimulatedCrash(at);
+          }
+        };
+        await expect(runVaultJob(message, deps({ crashPoint: crashOnce, clock: () => start }), delivery)).rejects.toBeInstanceOf(SimulatedCrash);
+        const endLanded = point === 'before hold' || point === 'after finish';
+        const early = runVaultJob(message, deps({ clock: () => start + 1 }));
+        await (endLanded ? expect(early).resolves.toMatchObject({ duplicate: true }) : expect(early).rejects.toBeInstanceOf(RetryLaterError));
+        await expect(runVaultJob(message, deps({ clock: () => start + 5_001 }))).resolves.toEqual({ status: 'succeeded', duplicate: endLanded });
+        const record = (await store.get(message.job_id))!;
+        expect(inspect().customers_by_reference[customerReference(message.job_id)]).toBe(1);
+        expect(inspect().payment_methods_by_customer[record.steps.customer.customer_id!]).toBe(1);
+        expect(await holderOf(message.job_id)).toBe(message.job_id);
+      });
     });
   });
 
