@@ -21,6 +21,7 @@ async function main(args: string[]): Promise<number> {
     ['duplicate customers', summary.duplicate_customers],
     ['duplicate payment methods', summary.duplicate_payment_methods],
     ['orphaned payment methods', summary.orphaned_payment_methods],
+    ['cards not held by their job', summary.unheld_cards],
     ['double charges', summary.double_charges],
     ['unrecorded payments', summary.unrecorded_payments],
     ['lost jobs', summary.lost_jobs],
