@@ -33,7 +33,8 @@ function tokenStatus(requested: boolean, present: boolean): TokenStatus {
  * Whether the job's card is held beside its end rather than before it: a job that only saves a card
  * (no charge, no verification: the end is its next write) for a customer of its own (created under
  * the reference derived from its id). Only this job's runs save cards for that customer, so only
- * they look among its cards for one an attempt saved, and the hold is never refused; a run that
+ * they look among its cards for one an attempt saved, and the hold is not refused (unless a merchant
+ * names that customer in another job saving the same card, which is logged); a run that
  * stops between the end and the hold fails its invocation, and the redelivery that finds the job
  * ended holds the card (`holdRecordedCard`). A customer the job names, or shares through the
  * merchant's reference, has other jobs' cards: there the hold comes first (docs/DESIGN.md §10).
