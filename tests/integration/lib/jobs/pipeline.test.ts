@@ -78,6 +78,26 @@ function crashingStore(at: { method: 'checkpoint' | 'finish' | 'release' }): Job
   });
 }
 
+/**
+ * A run killed at `point`; a redelivery while its lease holds, told to come back later — unless the
+ * job's end had landed (`endLanded`: that one only finishes what the end leaves, its events); one
+ * after the lease, which ends the job.
+ */
+async function killedThenRedelivered(message: VaultJobMessage, point: string, delivery: { first?: boolean }, endLanded: boolean) {
+  const start = Date.now();
+  let crashed = false;
+  const crashOnce = (at: string) => {
+    if (at === point && !crashed) {
+      crashed = true;
+      throw new SimulatedCrash(at);
+    }
+  };
+  await expect(runVaultJob(message, deps({ crashPoint: crashOnce, clock: () => start }), delivery)).rejects.toBeInstanceOf(SimulatedCrash);
+  const early = runVaultJob(message, deps({ clock: () => start + 1 }));
+  await (endLanded ? expect(early).resolves.toMatchObject({ duplicate: true }) : expect(early).rejects.toBeInstanceOf(RetryLaterError));
+  await expect(runVaultJob(message, deps({ clock: () => start + 5_001 }))).resolves.toEqual({ status: 'succeeded', duplicate: endLanded });
+}
+
 describe('runVaultJob', () => {
   it('vaults a card: customer, then payment method, each checkpointed', async () => {
     const message = job();
@@ -543,19 +563,7 @@ describe('runVaultJob', () => {
 
       it.each(BOUNDARIES)('%s: the next runs end the job with one of everything, its card held by it', async (point) => {
         const message = job();
-        const start = Date.now();
-        let crashed = false;
-        const crashOnce = (at: string) => {
-          if (at === point && !crashed) {
-            crashed = true;
-            throw new SimulatedCrash(at);
-          }
-        };
-        await expect(runVaultJob(message, deps({ crashPoint: crashOnce, clock: () => start }), delivery)).rejects.toBeInstanceOf(SimulatedCrash);
-        const endLanded = point === 'before hold' || point === 'after finish';
-        const early = runVaultJob(message, deps({ clock: () => start + 1 }));
-        await (endLanded ? expect(early).resolves.toMatchObject({ duplicate: true }) : expect(early).rejects.toBeInstanceOf(RetryLaterError));
-        await expect(runVaultJob(message, deps({ clock: () => start + 5_001 }))).resolves.toEqual({ status: 'succeeded', duplicate: endLanded });
+        await killedThenRedelivered(message, point, delivery, point === 'before hold' || point === 'after finish');
         const record = (await store.get(message.job_id))!;
         expect(inspect().customers_by_reference[customerReference(message.job_id)]).toBe(1);
         expect(inspect().payment_methods_by_customer[record.steps.customer.customer_id!]).toBe(1);
@@ -728,20 +736,7 @@ describe('runVaultJob', () => {
 
     it.each([...new Set(BOUNDARIES)])('%s: the next run, once the lease expires, finishes with one of everything', async (point) => {
       const message = job({ charge: { amount: 100, currency: 'USD' } });
-      const start = Date.now();
-      let crashed = false;
-      const crashOnce = (at: string) => {
-        if (at === point && !crashed) {
-          crashed = true;
-          throw new SimulatedCrash(at);
-        }
-      };
-      await expect(runVaultJob(message, deps({ crashPoint: crashOnce, clock: () => start }), delivery)).rejects.toBeInstanceOf(SimulatedCrash);
-      // The crashed run still holds the lease: a redelivery now is told to come back later (unless the job had ended).
-      const early = runVaultJob(message, deps({ clock: () => start + 1 }));
-      await (point === 'after finish' ? expect(early).resolves.toMatchObject({ duplicate: true }) : expect(early).rejects.toBeInstanceOf(RetryLaterError));
-      // Killed after its last write, the run had ended the job: the next only publishes its events.
-      await expect(runVaultJob(message, deps({ clock: () => start + 5_001 }))).resolves.toEqual({ status: 'succeeded', duplicate: point === 'after finish' });
+      await killedThenRedelivered(message, point, delivery, point === 'after finish');
       const record = await store.get(message.job_id);
       const customerId = record!.steps.customer.customer_id!;
       const state = inspect();
