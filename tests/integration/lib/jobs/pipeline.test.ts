@@ -60,20 +60,29 @@ function job(body: Record<string, unknown> = {}): VaultJobMessage {
 
 const inspect = () => hyperswitch.simulator.inspect();
 
-/** The real store, made to fail once at the named write. */
-function crashingStore(at: { method: 'checkpoint' | 'finish' | 'release' }): JobStore {
-  let crashed = false;
+type StoreMethod = (...args: never[]) => Promise<unknown>;
+
+/** The real store with some of its methods wrapped: each wrapper is given the real method. */
+function storeWith(wrappers: Partial<Record<keyof JobStore, (real: StoreMethod) => StoreMethod>>): JobStore {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
-      if (property !== at.method || typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        if (!crashed) {
-          crashed = true;
-          throw new Error(`injected crash before ${String(property)}`);
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
+      const wrap = wrappers[property as keyof JobStore];
+      return wrap && typeof value === 'function' ? wrap((value as StoreMethod).bind(target)) : value;
+    },
+  });
+}
+
+/** The real store, made to fail once at the named write. */
+function crashingStore(at: { method: 'checkpoint' | 'finish' | 'release' }): JobStore {
+  let crashed = false;
+  return storeWith({
+    [at.method]: (real: StoreMethod) => async (...args: never[]) => {
+      if (!crashed) {
+        crashed = true;
+        throw new Error(`injected crash before ${at.method}`);
+      }
+      return real(...args);
     },
   });
 }
@@ -315,14 +324,10 @@ describe('runVaultJob', () => {
   describe('a first delivery: the customer is asked for while the claim is in flight', () => {
     /** The real store, whose claim waits (at most 5 s) until the simulator has seen `route`. */
     function claimAfter(route: string): JobStore {
-      return new Proxy(store, {
-        get(target, property, receiver) {
-          const value = Reflect.get(target, property, receiver);
-          if (property !== 'claim' || typeof value !== 'function') return value;
-          return async (...args: unknown[]) => {
-            await eventually(async () => inspect().requests[route]?.total ?? 0, (n) => n > 0, 5_000, 5);
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
+      return storeWith({
+        claim: (real) => async (...args) => {
+          await eventually(async () => inspect().requests[route]?.total ?? 0, (n) => n > 0, 5_000, 5);
+          return real(...args);
         },
       });
     }
@@ -474,20 +479,14 @@ describe('runVaultJob', () => {
     /** The real store, with the order of the end's write and the card's hold noted (a hold answered only once `gate` allows). */
     function watchedStore(gate: () => Promise<void> = async () => undefined, hold: (paymentMethodId: string, jobId: string) => Promise<boolean> = (...args) => store.holdPaymentMethod(...args)) {
       const order: string[] = [];
-      const watched = new Proxy(store, {
-        get(target, property, receiver) {
-          const value = Reflect.get(target, property, receiver);
-          if (property === 'finish') return (...args: unknown[]) => (order.push('finish sent'), (value as (...a: unknown[]) => unknown).apply(target, args));
-          if (property === 'holdPaymentMethod') {
-            return async (paymentMethodId: string, jobId: string) => {
-              order.push('hold sent');
-              await gate();
-              const held = await hold(paymentMethodId, jobId);
-              order.push('hold answered');
-              return held;
-            };
-          }
-          return value;
+      const watched = storeWith({
+        finish: (real) => (...args) => (order.push('finish sent'), real(...args)),
+        holdPaymentMethod: () => async (...[paymentMethodId, jobId]: Parameters<JobStore['holdPaymentMethod']>) => {
+          order.push('hold sent');
+          await gate();
+          const held = await hold(paymentMethodId, jobId);
+          order.push('hold answered');
+          return held;
         },
       });
       return { store: watched, order };
