@@ -8,7 +8,7 @@ import { HyperswitchTransport } from './transport';
 export * from './client';
 export * from './errors';
 export type * from './schemas';
-export { HyperswitchTransport, type Credentials } from './transport';
+export { HyperswitchTransport, onTheWire, type Credentials } from './transport';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 export { RateLimiter } from './rate-limit';
 export * from './webhooks';

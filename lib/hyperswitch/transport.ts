@@ -63,6 +63,8 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOST
 interface Written {
   bodySent: boolean;
   failedBeforeBodySent: boolean;
+  /** Who waits for this request to be on the wire (`onTheWire`). */
+  sent?: () => void;
 }
 const currentAttempt = new AsyncLocalStorage<Written>();
 const attemptOfRequest = new WeakMap<object, Written>();
@@ -73,12 +75,29 @@ subscribe('undici:request:create', (message) => {
 });
 subscribe('undici:request:bodySent', (message) => {
   const attempt = attemptOfRequest.get(requestOf(message));
-  if (attempt) attempt.bodySent = true;
+  if (!attempt) return;
+  attempt.bodySent = true;
+  attempt.sent?.();
 });
 subscribe('undici:request:error', (message) => {
   const attempt = attemptOfRequest.get(requestOf(message));
   if (attempt && !attempt.bodySent) attempt.failedBeforeBodySent = true;
 });
+
+const sentWatch = new AsyncLocalStorage<() => void>();
+
+/**
+ * Runs `work`, and tells when the first Hyperswitch request it makes is whole on the wire (or when
+ * `work` has settled without one). Work a caller starts only then does not delay that request: on one
+ * thread, another request's preparation (an AWS SDK command is CPU until its socket write) would run
+ * before fetch reaches its own, and it costs nothing while Hyperswitch answers.
+ */
+export function onTheWire<T>(work: () => Promise<T>): { value: Promise<T>; sent: Promise<void> } {
+  let sent!: () => void;
+  const written = new Promise<void>((resolve) => (sent = resolve));
+  const value = sentWatch.run(sent, work);
+  return { value, sent: Promise.race([written, value.then(() => undefined, () => undefined)]) };
+}
 
 /**
  * HTTP to Hyperswitch over Node's fetch: its global undici pool keeps connections alive across
@@ -130,7 +149,7 @@ export class HyperswitchTransport {
 
     let status: number | undefined;
     let requestId: string | undefined;
-    const written: Written = { bodySent: false, failedBeforeBodySent: false };
+    const written: Written = { bodySent: false, failedBeforeBodySent: false, sent: sentWatch.getStore() };
     try {
       const response = await currentAttempt.run(written, () => this.fetch(url, {
         method,

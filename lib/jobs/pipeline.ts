@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { maskCard } from '../card';
 import { CardDecryptionError, decryptJson, type DataKeys } from '../crypto';
 import { S2SVaultError } from '../errors';
-import { HyperswitchConnectorError, HyperswitchDuplicateError, HyperswitchError, HyperswitchInvalidRequestError, HyperswitchNotFoundError } from '../hyperswitch';
+import { HyperswitchConnectorError, HyperswitchDuplicateError, HyperswitchError, HyperswitchInvalidRequestError, HyperswitchNotFoundError, onTheWire } from '../hyperswitch';
 import { resolveAwaitingAction } from './action';
 import { count, milliseconds } from '../metrics';
 import { JobRun, type CustomerAhead } from './run';
@@ -96,6 +96,8 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
   const customerAhead = delivery.first ? askAhead(() => customerOf({ jobId, message, deps, call: calls.call })) : undefined;
   let claim: ClaimResult | undefined;
   try {
+    // The claim's preparation after the customer's request is out: it then costs nothing of the job's time.
+    await customerAhead?.sent;
     claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent, delivery);
   } finally {
     // Not this run's to run, or the claim failed: what was asked ahead is let go (a later run's create of the customer finds the same one).
@@ -151,11 +153,11 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
  * (a repeat of its create answers HE_01, then the customer is looked up by its reference). Its
  * failure surfaces where the run awaits it.
  */
-function askAhead(ask: () => Promise<FoundCustomer>): CustomerAhead {
+function askAhead(ask: () => Promise<FoundCustomer>): CustomerAhead & { sent: Promise<void> } {
   const startedAt = performance.now();
-  const value = ask();
+  const { value, sent } = onTheWire(ask);
   value.catch(() => undefined);
-  return { value, startedAt };
+  return { value, startedAt, sent };
 }
 
 /**

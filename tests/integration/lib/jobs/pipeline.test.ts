@@ -4,6 +4,7 @@
  * injected by wrapping the real store.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decryptJson, encryptJson, type DataKeys } from '../../../../lib/crypto';
 import {
@@ -341,6 +342,22 @@ describe('runVaultJob', () => {
       expect(record?.steps.customer).toEqual({ status: 'succeeded', customer_id: expect.stringMatching(/_cus_/) });
       expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
       expect(JSON.parse(lines.find((line) => line.includes('Vault job finished'))!)).toMatchObject({ calls: 2, stepMs: { customer: expect.any(Number), payment_method: expect.any(Number) } });
+    });
+
+    it("prepares the claim only once the customer's request is whole on the wire (its preparation then costs the job nothing)", async () => {
+      const order: string[] = [];
+      const customerSent = (message: unknown) => {
+        const { method, path } = (message as { request: { method: string; path: string } }).request;
+        if (method === 'POST' && path === '/v2/customers') order.push('customer sent');
+      };
+      subscribe('undici:request:bodySent', customerSent);
+      try {
+        const claimed = storeWith({ claim: (real) => (...args) => (order.push('claim sent'), real(...args)) });
+        await expect(runVaultJob(job(), deps({ store: claimed }), { first: true })).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      } finally {
+        unsubscribe('undici:request:bodySent', customerSent);
+      }
+      expect(order).toEqual(['customer sent', 'claim sent']);
     });
 
     it('checks a customer the job names ahead too, and fails the job when it does not exist', async () => {

@@ -8,6 +8,7 @@ import {
   HyperswitchTimeoutError,
   HyperswitchTransport,
   HyperswitchUnexpectedResponseError,
+  onTheWire,
   RateLimiter,
 } from '../../../../lib/hyperswitch';
 import { recordingLog } from '../../../helpers/log';
@@ -228,5 +229,36 @@ describe('HyperswitchTransport over a real socket', () => {
     await close();
     expect(answer).toEqual({ id: 'sent_once' });
     expect(requests).toHaveLength(2);
+  });
+
+  describe('onTheWire', () => {
+    it('tells when the request is whole on the wire, before any answer', async () => {
+      let answer: () => void = () => undefined;
+      const release = new Promise<void>((resolve) => {
+        answer = resolve;
+      });
+      const { transport, close } = await server((req, res) => {
+        req.resume();
+        req.on('end', () => void release.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'answered' }))));
+      });
+      let answered = false;
+      const { value, sent } = onTheWire(() => transport.send(post, credentials).finally(() => (answered = true)));
+      await sent;
+      // Sent, and the server holds its answer until now: the signal came from the socket, not the answer.
+      expect(answered).toBe(false);
+      answer();
+      await expect(value).resolves.toEqual({ id: 'answered' });
+      await close();
+    });
+
+    it('settles when the work does without a request, or fails before one', async () => {
+      await expect(onTheWire(async () => 'no call').sent).resolves.toBeUndefined();
+      const { transport, requests, close } = await server((_, res) => res.end());
+      const invalid = onTheWire(() => transport.send({ ...post, body: { card_number: 'not a number' } }, credentials));
+      await expect(invalid.sent).resolves.toBeUndefined();
+      await expect(invalid.value).rejects.toBeInstanceOf(HyperswitchInvalidRequestError);
+      await close();
+      expect(requests).toHaveLength(0);
+    });
   });
 });
