@@ -122,24 +122,36 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
     const outcome = await run.execute();
     if (outcome.status === 'requires_action') {
       const actionExpiresAt = new Date(clock() + deps.actionWindowMs).toISOString();
-      const parked = await run.end(() => store.awaitAction(jobId, owner, { next_action: outcome.next_action, action_expires_at: actionExpiresAt }, run.unrecorded()));
-      log.info('Vault job awaits the shopper', { ...summary(parked, run), actionExpiresAt });
-      await deps.jobChanged?.(parked);
+      await run.end(
+        () => store.awaitAction(jobId, owner, { next_action: outcome.next_action, action_expires_at: actionExpiresAt }, run.unrecorded()),
+        (parked) => {
+          log.info('Vault job awaits the shopper', { ...summary(parked, run), actionExpiresAt });
+          return deps.jobChanged?.(parked);
+        },
+      );
       return { status: 'requires_action', duplicate: false, actionExpiresAt };
     }
-    const finished = await run.end(() => store.finish(jobId, owner, outcome, run.unrecorded()));
-    jobFinished(claim.job, outcome.status, outcome.status === 'failed' ? outcome.error.code : undefined, clock());
-    log.info('Vault job finished', summary(finished, run));
-    await deps.jobChanged?.(finished);
+    await run.end(
+      () => store.finish(jobId, owner, outcome, run.unrecorded()),
+      (finished) => {
+        jobFinished(claim.job, outcome.status, outcome.status === 'failed' ? outcome.error.code : undefined, clock());
+        log.info('Vault job finished', summary(finished, run));
+        return deps.jobChanged?.(finished);
+      },
+    );
     return { status: outcome.status, duplicate: false };
   } catch (error) {
     if (error instanceof SimulatedCrash) throw error;
     const fault = jobFault(error);
     if (fault) {
-      const failed = await run.end(() => store.finish(jobId, owner, { status: 'failed', error: fault }, run.unrecorded()));
-      jobFinished(claim.job, 'failed', fault.code, clock());
-      log.warn('Vault job failed', summary(failed, run));
-      await deps.jobChanged?.(failed);
+      await run.end(
+        () => store.finish(jobId, owner, { status: 'failed', error: fault }, run.unrecorded()),
+        (failed) => {
+          jobFinished(claim.job, 'failed', fault.code, clock());
+          log.warn('Vault job failed', summary(failed, run));
+          return deps.jobChanged?.(failed);
+        },
+      );
       return { status: 'failed', duplicate: false };
     }
     await store.release(jobId, owner, run.unrecorded()).catch(() => undefined);

@@ -21,6 +21,7 @@ import {
   sealVaultJob,
   vaultRequestSchema,
   type CardJobMessage,
+  type JobRecord,
   type JobStore,
   type PipelineDeps,
   type SealedCard,
@@ -518,6 +519,21 @@ describe('runVaultJob', () => {
       await expect(runVaultJob(message, deps({ store: watched }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
       expect(order).toEqual(['finish sent', 'hold sent', 'hold answered']);
       expect(await holderOf(message.job_id)).toBe(message.job_id);
+    });
+
+    it("publishes the job's events once the end is written, without waiting for the hold, and answers only once the hold is", async () => {
+      const message = job();
+      const published: string[] = [];
+      // The hold is answered only once the events are out: a run whose events waited for the hold would never publish them.
+      const eventsOut = () => eventually(async () => published.length, (n) => n > 0, 5_000, 5).then(() => undefined);
+      const { store: watched, order } = watchedStore(eventsOut);
+      const jobChanged = async (changed: JobRecord) => {
+        published.push(changed.status);
+        order.push('events published');
+      };
+      await expect(runVaultJob(message, deps({ store: watched, jobChanged }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      expect(order).toEqual(['finish sent', 'hold sent', 'events published', 'hold answered']);
+      expect(published).toEqual(['succeeded']);
     });
 
     it.each([
