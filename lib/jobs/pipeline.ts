@@ -124,10 +124,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
       const actionExpiresAt = new Date(clock() + deps.actionWindowMs).toISOString();
       await run.end(
         () => store.awaitAction(jobId, owner, { next_action: outcome.next_action, action_expires_at: actionExpiresAt }, run.unrecorded()),
-        (parked) => {
-          log.info('Vault job awaits the shopper', { ...summary(parked, run), actionExpiresAt });
-          return deps.jobChanged?.(parked);
-        },
+        (parked) => log.info('Vault job awaits the shopper', { ...summary(parked, run), actionExpiresAt }),
       );
       return { status: 'requires_action', duplicate: false, actionExpiresAt };
     }
@@ -136,7 +133,6 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
       (finished) => {
         jobFinished(claim.job, outcome.status, outcome.status === 'failed' ? outcome.error.code : undefined, clock());
         log.info('Vault job finished', summary(finished, run));
-        return deps.jobChanged?.(finished);
       },
     );
     return { status: outcome.status, duplicate: false };
@@ -149,7 +145,6 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
         (failed) => {
           jobFinished(claim.job, 'failed', fault.code, clock());
           log.warn('Vault job failed', summary(failed, run));
-          return deps.jobChanged?.(failed);
         },
       );
       return { status: 'failed', duplicate: false };

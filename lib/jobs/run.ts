@@ -119,17 +119,19 @@ export class JobRun implements StepRun {
   }
 
   /**
-   * The job's last write, with its crash points, then what follows from the ended record (its events);
-   * beside them, the card's hold where the hold goes with the end (steps/payment-method.ts,
-   * `cardHeldWithEnd`): the events need only the end. The run waits for all, however each ends.
+   * The job's last write, with its crash points, then its report (metrics, the summary line) and its
+   * events, which are derived from the ended record; beside them, the card's hold where the hold goes
+   * with the end (steps/payment-method.ts, `cardHeldWithEnd`): the events need only the end. The run
+   * waits for all, however each ends.
    */
-  async end(write: () => Promise<JobRecord>, then: (ended: JobRecord) => Promise<void> | void): Promise<JobRecord> {
+  async end(write: () => Promise<JobRecord>, report: (ended: JobRecord) => void): Promise<JobRecord> {
     const finish = async () => {
       this.deps.crashPoint?.('before finish');
       const ended = await write();
       this.pending = {};
       this.deps.crashPoint?.('after finish');
-      await then(ended);
+      report(ended);
+      await this.deps.jobChanged?.(ended);
       return ended;
     };
     const [ended] = await allOf<[JobRecord, void]>([finish(), holdRecordedCard(this.deps, this.message, this.steps)]);
