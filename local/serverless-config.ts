@@ -47,6 +47,7 @@ const functionSchema = z.object({
             arn: getAtt,
             batchSize: z.number().default(10),
             maximumConcurrency: z.number().default(2),
+            maximumBatchingWindow: z.number().int().min(0).max(300).default(0),
             functionResponseType: z.literal('ReportBatchItemFailures').optional(),
           }),
         }),

@@ -3,6 +3,7 @@
  * deletes what succeeded and leaves the rest to the visibility timeout (and so to the queue's redrive
  * policy and its DLQ), honouring ReportBatchItemFailures. `maximumConcurrency` pollers run at once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { LocalFunction } from './lambda';
@@ -14,6 +15,11 @@ export interface PollerOptions {
   fn: LocalFunction;
   batchSize: number;
   maximumConcurrency: number;
+  /**
+   * Seconds a batch that is not full waits for more records before the function sees it, from its
+   * first record (Lambda's `MaximumBatchingWindowInSeconds`; 0: at once).
+   */
+  maximumBatchingWindowSeconds?: number;
   reportBatchItemFailures: boolean;
   log: (line: Record<string, unknown>) => void;
   /** Seconds a receive waits for messages; short, so that stopping is quick. */
@@ -67,21 +73,11 @@ export class SqsPoller {
   }
 
   private async loop(): Promise<void> {
-    const { client, queueUrl, batchSize, log, fn } = this.options;
+    const { log, fn } = this.options;
     while (this.running) {
       let messages: Message[];
       try {
-        const received = await client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: batchSize,
-            WaitTimeSeconds: this.options.waitTimeSeconds ?? 1,
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-          { abortSignal: this.aborter.signal },
-        );
-        messages = received.Messages ?? [];
+        messages = await this.gather();
       } catch (error) {
         if (!this.running) return;
         log({ level: 'ERROR', message: 'SQS receive failed', function: fn.name, error: error instanceof Error ? error.message : String(error) });
@@ -90,6 +86,35 @@ export class SqsPoller {
       }
       if (messages.length > 0) await this.deliver(messages);
     }
+  }
+
+  /**
+   * A batch as Lambda's poller makes it: what one long poll brings, and, when that is not a full batch
+   * and the mapping has a batching window, what arrived by the window's end. A full batch goes at once.
+   */
+  private async gather(): Promise<Message[]> {
+    const { batchSize, maximumBatchingWindowSeconds = 0 } = this.options;
+    const first = await this.receive(batchSize, this.options.waitTimeSeconds ?? 1);
+    if (first.length === 0 || first.length >= batchSize || maximumBatchingWindowSeconds === 0) return first;
+    await sleep(maximumBatchingWindowSeconds * 1000, undefined, { signal: this.aborter.signal }).catch(() => undefined);
+    // Stopping within the window: the batch is not delivered, and its messages come back after their visibility timeout.
+    if (!this.running) return [];
+    return [...first, ...(await this.receive(batchSize - first.length, 0))];
+  }
+
+  private async receive(maxMessages: number, waitTimeSeconds: number): Promise<Message[]> {
+    const { client, queueUrl } = this.options;
+    const received = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: maxMessages,
+        WaitTimeSeconds: waitTimeSeconds,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: this.aborter.signal },
+    );
+    return received.Messages ?? [];
   }
 
   private async deliver(messages: Message[]): Promise<void> {

@@ -240,6 +240,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             fn: local,
             batchSize: (fn.name === 'vaultWorker' && options.workerMapping?.batchSize) || event.sqs.batchSize,
             maximumConcurrency: (fn.name === 'vaultWorker' && options.workerMapping?.maximumConcurrency) || event.sqs.maximumConcurrency,
+            maximumBatchingWindowSeconds: event.sqs.maximumBatchingWindow,
             reportBatchItemFailures: event.sqs.functionResponseType === 'ReportBatchItemFailures',
             log,
           });
