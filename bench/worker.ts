@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { HyperswitchTransport, VaultClient } from '../lib/hyperswitch';
 import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../lib/jobs';
+import { collectMetrics } from '../lib/metrics';
 import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
 import { LOCAL_CARD_KEYS } from '../local/stack';
 import { eventually, startStackProcess, type StackProcess } from '../local/stack-process';
@@ -169,18 +170,21 @@ export async function rateLimitDiscipline(jobs: number): Promise<void> {
   let next = 0;
   let lostNaive = 0;
   const naiveStarted = performance.now();
-  await Promise.all(
-    Array.from({ length: 20 }, async () => {
-      while (next < jobs) {
-        next += 1;
-        try {
-          const customer = await vault.createCustomer({ name: 'Jane Doe', email: 'jane@example.com' });
-          await vault.createPaymentMethod(cardOf(customer.id));
-        } catch {
-          lostNaive += 1;
+  // The client's metrics, packed as in one invocation: a few lines on the bench's stdout, not one per call.
+  await collectMetrics(() =>
+    Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < jobs) {
+          next += 1;
+          try {
+            const customer = await vault.createCustomer({ name: 'Jane Doe', email: 'jane@example.com' });
+            await vault.createPaymentMethod(cardOf(customer.id));
+          } catch {
+            lostNaive += 1;
+          }
         }
-      }
-    }),
+      }),
+    ),
   );
   const naiveSeconds = (performance.now() - naiveStarted) / 1000;
   const naive429 = simulator.inspect().faults_injected.rate_limited;
