@@ -33,10 +33,12 @@ export const hyperswitchEnv = z.object({
   /** A 429's Retry-After longer than this is left to SQS redelivery instead of waited for. */
   HYPERSWITCH_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(0).max(30_000).default(5_000),
   /**
-   * Requests per second one container may start: Hyperswitch's 80/s shared by the worker's maximum
-   * concurrency (4) of containers. 0 turns the limiter off.
+   * Requests per second one container may start: 95 % of Hyperswitch's 80/s shared by the worker's
+   * maximum concurrency (4) of containers. The 4/s left over is for the API's own calls (token
+   * management, 3-D Secure polls) and for jitter: at exactly 80/s, requests that a busy moment
+   * bunches together find Hyperswitch's bucket empty. 0 turns the limiter off.
    */
-  HYPERSWITCH_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(20),
+  HYPERSWITCH_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(19),
   SECRETS_TTL_SECONDS: positiveInt(300),
 });
 export type HyperswitchEnv = z.infer<typeof hyperswitchEnv>;
