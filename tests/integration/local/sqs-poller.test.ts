@@ -2,7 +2,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { SqsPoller } from '../../../local/sqs-poller';
-import { startEmulatorProcess } from '../../../local/stack-process';
+import { eventually, startEmulatorProcess } from '../../../local/stack-process';
 
 let emulator: Awaited<ReturnType<typeof startEmulatorProcess>>;
 let client: SQSClient;
@@ -46,13 +46,8 @@ async function pollerWith(options: { batchSize: number; maximumBatchingWindowSec
   return { queueUrl, batches, poller };
 }
 
-async function until(condition: () => boolean | Promise<boolean>, ms = 10_000) {
-  const deadline = performance.now() + ms;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Waits until the function has been given `n` batches. */
+const batchesGiven = (batches: unknown[], n: number) => eventually(async () => batches.length, (given) => given >= n, 10_000, 20);
 
 describe('SqsPoller', () => {
   it('without a batching window, hands a message to the function as soon as it is received', async () => {
@@ -61,7 +56,7 @@ describe('SqsPoller', () => {
     try {
       const sentAt = performance.now();
       await send(queueUrl, ['a']);
-      await until(() => batches.length === 1);
+      await batchesGiven(batches, 1);
       expect(batches[0]!.bodies).toEqual(['a']);
       expect(batches[0]!.at - sentAt).toBeLessThan(800);
     } finally {
@@ -77,11 +72,11 @@ describe('SqsPoller', () => {
       await send(queueUrl, ['a']);
       await new Promise((resolve) => setTimeout(resolve, 300));
       await send(queueUrl, ['b', 'c']);
-      await until(() => batches.length > 0);
+      await batchesGiven(batches, 1);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(batches.map((batch) => batch.bodies.sort())).toEqual([['a', 'b', 'c']]);
       expect(batches[0]!.at - sentAt).toBeGreaterThanOrEqual(950);
-      await until(async () => (await left(queueUrl)) === 0);
+      await eventually(() => left(queueUrl), (n) => n === 0, 10_000, 20);
     } finally {
       await poller.stop();
     }
@@ -93,11 +88,11 @@ describe('SqsPoller', () => {
     const startedAt = performance.now();
     poller.start();
     try {
-      await until(() => batches.length > 0);
+      await batchesGiven(batches, 1);
       expect(batches[0]!.bodies).toHaveLength(3);
       expect(batches[0]!.at - startedAt).toBeLessThan(1_000);
       // The fourth, alone, waits for its window.
-      await until(() => batches.length === 2, 10_000);
+      await batchesGiven(batches, 2);
       expect(batches[1]!.bodies).toHaveLength(1);
       expect(batches[1]!.at - batches[0]!.at).toBeGreaterThanOrEqual(1_950);
     } finally {
