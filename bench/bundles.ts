@@ -4,6 +4,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { FUNCTION_BUILD, tracingDefine } from '../local/function-build';
 import { median, OUT, record, ROOT, round } from './figures';
 
 const FUNCTIONS = ['checkout', 'charges', 'job-status', 'payment-methods', 'vault-worker', 'dead-letter'];
@@ -12,18 +13,7 @@ const TRACED = ['checkout', 'vault-worker'];
 
 /** A function's bundle as serverless.yml builds it; `tracing` is the stage's switch (a build-time define). */
 async function bundle(fn: string, outfile: string, { sdk = 'runtime', tracing = false }: { sdk?: 'runtime' | 'bundled'; tracing?: boolean } = {}): Promise<number> {
-  await build({
-    entryPoints: [join(ROOT, `functions/${fn}.ts`)],
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    logLevel: 'silent',
-    external: sdk === 'runtime' ? ['@aws-sdk/*'] : [],
-    define: { 'process.env.S2S_TRACING': JSON.stringify(String(tracing)) },
-  });
+  await build({ ...FUNCTION_BUILD, entryPoints: [join(ROOT, `functions/${fn}.ts`)], outfile, minify: true, external: sdk === 'runtime' ? FUNCTION_BUILD.external : [], define: tracingDefine(tracing) });
   return round(statSync(outfile).size / 1024, 1);
 }
 

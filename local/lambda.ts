@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { build } from 'esbuild';
+import { FUNCTION_BUILD } from './function-build';
 import type { FunctionConfig, ServerlessConfig } from './serverless-config';
 
 const ROOT = join(__dirname, '..');
@@ -29,19 +30,8 @@ export async function loadFunction(fn: FunctionConfig, config: Pick<ServerlessCo
   const { service } = config;
   const [file, exportName] = fn.handler.split('.') as [string, string];
   const outfile = join(ROOT, '.esbuild/local', `${fn.name}.cjs`);
-  await build({
-    entryPoints: [join(ROOT, `${file}.ts`)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    sourcemap: 'inline',
-    logLevel: 'silent',
-    // As in serverless.yml: the AWS SDK is the runtime's (here: node_modules), not bundled.
-    external: ['@aws-sdk/*'],
-    define: config.define,
-  });
+  // As serverless.yml builds it (the AWS SDK is the runtime's: here node_modules), readable: not minified, its source map inline.
+  await build({ ...FUNCTION_BUILD, entryPoints: [join(ROOT, `${file}.ts`)], outfile, sourcemap: 'inline', define: config.define });
   // Lambda runs one invocation at a time per container and starts more containers for concurrent ones:
   // each container here is a fresh load of the bundle, with its own module state (caches, clients).
   const idle: Handler[] = [];

@@ -4,24 +4,14 @@
  * uses, whose top-level code (zod schemas, clients) would otherwise run at every cold start.
  */
 import { join } from 'node:path';
+import { FUNCTION_BUILD, tracingDefine } from '../../../local/function-build';
 
 const ROOT = join(__dirname, '../../..');
 
 /** The source files in a function's bundle, built as serverless.yml builds it (the SDK from the runtime). */
 async function bundledInputs(fn: string): Promise<string[]> {
   const { build } = await import('esbuild');
-  const result = await build({
-    entryPoints: [join(ROOT, `functions/${fn}.ts`)],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    logLevel: 'silent',
-    external: ['@aws-sdk/*'],
-    define: { 'process.env.S2S_TRACING': '"false"' },
-  });
+  const result = await build({ ...FUNCTION_BUILD, entryPoints: [join(ROOT, `functions/${fn}.ts`)], write: false, metafile: true, define: tracingDefine(false) });
   // Every file esbuild read is an input; those it dropped have no bytes in the output.
   const [output] = Object.values(result.metafile.outputs);
   return Object.entries(output!.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 ? [input] : []));

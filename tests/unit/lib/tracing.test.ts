@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import AWSXRay from 'aws-xray-sdk-core';
 import * as z from 'zod';
+import { FUNCTION_BUILD, tracingDefine } from '../../../local/function-build';
 import type * as HyperswitchModule from '../../../lib/hyperswitch';
 import type * as TracingModule from '../../../lib/tracing';
 
@@ -91,23 +92,14 @@ describe('tracing', () => {
 });
 
 describe('the build-time switch', () => {
-  const bundled = async (tracing: string) => {
+  const bundled = async (tracing: boolean) => {
     const { build } = await import('esbuild');
-    const result = await build({
-      entryPoints: [join(__dirname, '../../../lib/tracing/index.ts')],
-      bundle: true,
-      write: false,
-      platform: 'node',
-      format: 'cjs',
-      logLevel: 'silent',
-      // As serverless.yml's custom.esbuild.define does per stage.
-      define: { 'process.env.S2S_TRACING': JSON.stringify(tracing) },
-    });
+    const result = await build({ ...FUNCTION_BUILD, entryPoints: [join(__dirname, '../../../lib/tracing/index.ts')], write: false, define: tracingDefine(tracing) });
     return result.outputFiles[0]!.text;
   };
 
   it('leaves the tracer out of the bundle of a stage that does not trace', async () => {
-    expect(await bundled('false')).not.toMatch(/aws-xray-sdk-core|@aws-lambda-powertools\/tracer/);
-    expect(await bundled('true')).toMatch(/aws-xray-sdk-core/);
+    expect(await bundled(false)).not.toMatch(/aws-xray-sdk-core|@aws-lambda-powertools\/tracer/);
+    expect(await bundled(true)).toMatch(/aws-xray-sdk-core/);
   });
 });
