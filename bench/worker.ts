@@ -1,12 +1,12 @@
 /** The worker through the real local stack: throughput by jobs in flight, its CPU, the rate limiter, the fault suite's growth. */
 import { randomBytes } from 'node:crypto';
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { HyperswitchTransport, VaultClient } from '../lib/hyperswitch';
 import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../lib/jobs';
 import { collectMetrics } from '../lib/metrics';
 import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
 import { LOCAL_CARD_KEYS } from '../local/stack';
-import { eventually, startStackProcess, type StackProcess } from '../local/stack-process';
+import { eventually, messagesIn, startStackProcess, type StackProcess } from '../local/stack-process';
 import { treeCpuMs } from './cpu';
 import { record, round } from './figures';
 import { merchantEndpoint } from './merchant-endpoint';
@@ -42,10 +42,7 @@ async function publish(stack: StackProcess, ids: string[]) {
  */
 async function drained(stack: StackProcess) {
   await eventually(
-    async () => {
-      const { Attributes = {} } = await stack.sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-      return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
-    },
+    () => messagesIn(stack.sqs, stack.queueUrl),
     (left) => left === 0,
     600_000,
     20,

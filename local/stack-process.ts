@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '../lib/jobs';
 import type { FaultConfigInput, ScriptedFault } from './hyperswitch-sim/faults';
@@ -295,6 +295,12 @@ async function startStackProcessOnce(env: Record<string, string>, options: Stack
       if (code !== 0) throw new Error(`The local stack stopped with ${code}:\n${output.slice(-2000)}`);
     },
   };
+}
+
+/** The messages a queue holds, visible or in flight: 0 once every message was deleted (or moved to its DLQ). */
+export async function messagesIn(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
 }
 
 /** Polls until the check passes (or fails with the last value seen). */

@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { JobRecord } from '../../lib/jobs';
 import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../../lib/jobs';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
-import { startStackProcess, type StackProcess } from '../../local/stack-process';
+import { messagesIn, startStackProcess, type StackProcess } from '../../local/stack-process';
 import { scan } from '../leaks/scanner';
 import { answerChallenge } from '../helpers/challenge';
 import { countHarm, evidence, type HarmCounters } from './harm';
@@ -169,12 +169,7 @@ async function submit(stack: StackProcess, job: PlannedJob, i: number): Promise<
 
 async function queueDepth(stack: StackProcess): Promise<number> {
   let depth = 0;
-  for (const url of [stack.queueUrl, `${stack.queueUrl}-dlq`]) {
-    const { Attributes = {} } = await stack.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
-    depth += Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-  }
+  for (const url of [stack.queueUrl, `${stack.queueUrl}-dlq`]) depth += await messagesIn(stack.sqs, url);
   return depth;
 }
 

@@ -1,8 +1,8 @@
 /** The local event source mapping against the SQS emulator: batches as Lambda's poller makes them. */
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { SqsPoller } from '../../../local/sqs-poller';
-import { eventually, startEmulatorProcess } from '../../../local/stack-process';
+import { eventually, messagesIn, startEmulatorProcess } from '../../../local/stack-process';
 
 let emulator: Awaited<ReturnType<typeof startEmulatorProcess>>;
 let client: SQSClient;
@@ -23,11 +23,6 @@ async function queue(): Promise<string> {
 
 const send = (queueUrl: string, bodies: string[]) =>
   client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: bodies.map((body, index) => ({ Id: String(index), MessageBody: body })) }));
-
-const left = async (queueUrl: string) => {
-  const { Attributes = {} } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
-};
 
 /** A poller over a fresh queue whose function records each batch it is given and when. */
 async function pollerWith(options: { batchSize: number; maximumBatchingWindowSeconds?: number }) {
@@ -76,7 +71,7 @@ describe('SqsPoller', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(batches.map((batch) => batch.bodies.sort())).toEqual([['a', 'b', 'c']]);
       expect(batches[0]!.at - sentAt).toBeGreaterThanOrEqual(950);
-      await eventually(() => left(queueUrl), (n) => n === 0, 10_000, 20);
+      await eventually(() => messagesIn(client, queueUrl), (n) => n === 0, 10_000, 20);
     } finally {
       await poller.stop();
     }
