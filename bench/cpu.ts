@@ -7,9 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc's times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
-function stat(pid: number): { ppid: number; ticks: number } | undefined {
+/** A process's (or, under `task/`, one thread's) parent and CPU ticks, from its `stat` file. */
+function stat(path: string): { ppid: number; ticks: number } | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(path, 'utf8');
     // After the command name (in parentheses, which may hold spaces): state, ppid, … utime (14th), stime (15th).
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
@@ -18,13 +19,16 @@ function stat(pid: number): { ppid: number; ticks: number } | undefined {
   }
 }
 
-export function treeCpuMs(root: number): number {
+const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
+
+/** Each process of the tree under `root` (itself included) with its CPU ticks, all threads counted. */
+function tree(root: number): Map<number, number> {
   const parents = new Map<number, number>();
   const ticks = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
-    const info = stat(pid);
+    const info = stat(`/proc/${pid}/stat`);
     if (!info) continue;
     parents.set(pid, info.ppid);
     ticks.set(pid, info.ticks);
@@ -33,7 +37,53 @@ export function treeCpuMs(root: number): number {
     for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) if (at === root) return true;
     return false;
   };
-  let total = 0;
-  for (const [pid, value] of ticks) if (inTree(pid)) total += value;
-  return (total * 1000) / TICKS_PER_SECOND;
+  return new Map([...ticks].filter(([pid]) => inTree(pid)));
+}
+
+export function treeCpuMs(root: number): number {
+  return ms([...tree(root).values()].reduce((sum, ticks) => sum + ticks, 0));
+}
+
+/** A thread's time on a core, and ready to run but waiting for one, in ms. */
+export interface ThreadTime {
+  running: number;
+  waiting: number;
+}
+
+/**
+ * A process's main thread (Linux schedstat): for Node, the event loop's thread (JavaScript and its
+ * syscalls), without the garbage collector's and libuv's helper threads. A thread running or waiting
+ * for a core for nearly all of a window is a process that cannot go faster on this machine.
+ */
+export function mainThread(pid: number): ThreadTime | undefined {
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number) as [number, number];
+    return { running: running / 1e6, waiting: waiting / 1e6 };
+  } catch {
+    return undefined; // the process ended between the listing and the read
+  }
+}
+
+/** The main thread of each process in the tree under `root`, by pid. */
+export function mainThreads(root: number): Map<number, ThreadTime> {
+  const threads = new Map<number, ThreadTime>();
+  for (const pid of tree(root).keys()) {
+    const thread = mainThread(pid);
+    if (thread) threads.set(pid, thread);
+  }
+  return threads;
+}
+
+/** Of two snapshots of `mainThreads`, the thread that ran the most in between, and its times. */
+export function busiestBetween(before: Map<number, ThreadTime>, after: Map<number, ThreadTime>): ThreadTime {
+  const since = [...after].map(([pid, end]) => ({ running: end.running - (before.get(pid)?.running ?? end.running), waiting: end.waiting - (before.get(pid)?.waiting ?? end.waiting) }));
+  return since.reduce((busiest, thread) => (thread.running > busiest.running ? thread : busiest), { running: 0, waiting: 0 });
+}
+
+/** The machine's CPU counters (Linux /proc/stat, all cores), in ms: busy (steal included: another VM's) and all. */
+export function machineCpuMs(): { busy: number; steal: number; total: number } {
+  // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq!;
+  return { busy: ms(busy), steal: ms(steal!), total: ms(busy + idle! + iowait! + steal!) };
 }

@@ -7,7 +7,7 @@ import { collectMetrics } from '../lib/metrics';
 import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
 import { LOCAL_CARD_KEYS } from '../local/stack';
 import { eventually, messagesIn, startStackProcess, type StackProcess } from '../local/stack-process';
-import { treeCpuMs } from './cpu';
+import { busiestBetween, machineCpuMs, mainThread, mainThreads, treeCpuMs, type ThreadTime } from './cpu';
 import { record, round } from './figures';
 import { merchantEndpoint } from './merchant-endpoint';
 
@@ -136,13 +136,30 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
     const ideal: Block[] = [];
     const ours: Block[] = [];
     const cpu = { ours: 0, apart: 0 };
+    // Over the blocks, on the clock only: the stack's event loop (ours) and the bench's (the calls
+    // alone), on a core and ready but waiting for one; and the machine's cores.
+    const eventLoop = { ours: { running: 0, waiting: 0 }, ideal: { running: 0, waiting: 0 } };
+    const add = (sum: ThreadTime, time: ThreadTime) => Object.assign(sum, { running: sum.running + time.running, waiting: sum.waiting + time.waiting });
+    const machine = { busy: 0, total: 0 };
     const cpuNow = () => ({ ours: treeCpuMs(stack.pids.stack), apart: stack.pids.apart.reduce((sum, pid) => sum + treeCpuMs(pid), 0) });
     for (let round = 0; round < ROUNDS; round++) {
       const turns = [
-        async () => ideal.push(await idealBlock(`floor-${round}`, IDEAL_JOBS_PER_LOOP / ROUNDS)),
+        async () => {
+          const before = mainThread(process.pid)!;
+          ideal.push(await idealBlock(`floor-${round}`, IDEAL_JOBS_PER_LOOP / ROUNDS));
+          const after = mainThread(process.pid)!;
+          add(eventLoop.ideal, { running: after.running - before.running, waiting: after.waiting - before.waiting });
+        },
         async () => {
           const before = cpuNow();
+          const threadsBefore = mainThreads(stack.pids.stack);
+          const machineBefore = machineCpuMs();
           ours.push(await workerBlock(stack, ids.slice((round * jobs) / ROUNDS, ((round + 1) * jobs) / ROUNDS)));
+          const machineAfter = machineCpuMs();
+          // The busiest main thread of the stack's processes (tsx's own is idle): the functions' event loop.
+          add(eventLoop.ours, busiestBetween(threadsBefore, mainThreads(stack.pids.stack)));
+          machine.busy += machineAfter.busy - machineBefore.busy;
+          machine.total += machineAfter.total - machineBefore.total;
           // The jobs' CPU includes their events' deliveries, which the clock does not wait for.
           await deliveriesDrained(stack);
           const after = cpuNow();
@@ -159,17 +176,24 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
     Object.assign(cpu, { ours: cpu.ours / jobs, apart: cpu.apart / jobs });
     if (concurrency === 4) Object.assign(cpuPerJob, { ...cpu, concurrency });
     const nominal = concurrency / (2 * 0.05);
-    const target = WORKER_TARGETS[concurrency] ?? 0.85;
+    const { least, orLimitShown } = WORKER_TARGETS[concurrency] ?? { least: 0.85, orLimitShown: true };
     // The machine's two cores bound what any design can do: past them the limit is CPU, named in the detail.
     const busiest = cpu.ours >= cpu.apart ? 'the stack (our functions)' : 'the emulators and simulator';
+    const share = (ms: number) => ms / (seconds * 1000);
+    const eventLoopBusy = share(eventLoop.ours.running + eventLoop.ours.waiting);
+    const perJob = (time: ThreadTime, blocks: Block[]) => {
+      const done = blocks.reduce((sum, block) => sum + block.jobs, 0);
+      return `running ${round(time.running / done, 1)} ms, waiting for a core ${round(time.waiting / done, 1)} ms`;
+    };
+    const limitShown = orLimitShown && eventLoopBusy >= EVENT_LOOP_SATURATED;
     record({
       name: `worker_throughput_c${concurrency}`,
       ours: round(oursRate, 1),
       baseline: round(idealRate, 1),
-      target: `≥ ${target} of ideal`,
-      met: oursRate / idealRate >= target,
+      target: `≥ ${least} of ideal${orLimitShown ? `, or the limit shown (the stack's event loop running or waiting for a core ≥ ${EVENT_LOOP_SATURATED * 100} % of the time)` : ''}`,
+      met: oursRate / idealRate >= least || limitShown,
       unit: 'jobs/s',
-      detail: `${jobs} jobs in ${round(seconds, 1)} s, after ${warmUp.length} that start the containers; ideal = the two calls alone, measured in turns with ours (${ROUNDS} blocks each; per block, ours ×${ours.map((block, i) => round(block.jobs / block.seconds / (ideal[i]!.jobs / ideal[i]!.seconds))).join(' ×')} of the calls alone beside it) (nominal concurrency / (2 × 50 ms) = ${nominal}: ours ×${round(oursRate / nominal)}, the calls alone ×${round(idealRate / nominal)}); CPU per job: stack ${round(cpu.ours, 1)} ms, emulators + simulator ${round(cpu.apart, 1)} ms (busiest: ${busiest}); CPU-bound ceiling on 2 cores ≈ ${round(2000 / (cpu.ours + cpu.apart), 0)} jobs/s`,
+      detail: `${limitShown ? "the limit: the stack's event loop; " : ''}${jobs} jobs in ${round(seconds, 1)} s, after ${warmUp.length} that start the containers; ideal = the two calls alone, measured in turns with ours (${ROUNDS} blocks each; per block, ours ×${ours.map((block, i) => round(block.jobs / block.seconds / (ideal[i]!.jobs / ideal[i]!.seconds))).join(' ×')} of the calls alone beside it) (nominal concurrency / (2 × 50 ms) = ${nominal}: ours ×${round(oursRate / nominal)}, the calls alone ×${round(idealRate / nominal)}); CPU per job: stack ${round(cpu.ours, 1)} ms, emulators + simulator ${round(cpu.apart, 1)} ms (busiest: ${busiest}); the stack's event loop a job: ${perJob(eventLoop.ours, ours)} (the calls alone's loop: ${perJob(eventLoop.ideal, ideal)}); over our blocks' time it ran ${round(share(eventLoop.ours.running) * 100, 0)} % and waited for a core ${round(share(eventLoop.ours.waiting) * 100, 0)} %, the machine's cores were busy ${round((machine.busy / machine.total) * 100, 0)} %; CPU-bound ceiling on 2 cores ≈ ${round(2000 / (cpu.ours + cpu.apart), 0)} jobs/s`,
     });
   } finally {
     await stack.stop();
@@ -180,8 +204,18 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
 const ROUNDS = 5;
 const IDEAL_JOBS_PER_LOOP = 60;
 
-/** Share of the ideal throughput each concurrency must reach (issue #17: 0.90 at 1, 0.85 at 4, 0.6 at 16 on 2 cores). */
-const WORKER_TARGETS: Record<number, number> = { 1: 0.9, 4: 0.85, 16: 0.6 };
+/**
+ * Share of the ideal throughput each concurrency must reach (issue #17: 0.90 at 1; 0.85 at 4 and 0.6
+ * at 16 on 2 cores, "or a profile that shows exactly which process is the limit").
+ */
+const WORKER_TARGETS: Record<number, { least: number; orLimitShown: boolean }> = {
+  1: { least: 0.9, orLimitShown: false },
+  4: { least: 0.85, orLimitShown: true },
+  16: { least: 0.6, orLimitShown: true },
+};
+
+/** The share of the wall clock an event loop spends running or waiting for a core past which its process cannot take more work. */
+const EVENT_LOOP_SATURATED = 0.9;
 
 /** The worker's CPU per job, from the c4 run: ours against everything the run needed. */
 export function workerCpu(): void {
