@@ -7,10 +7,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc's times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
-/** A process's (or, under `task/`, one thread's) parent and CPU ticks, from its `stat` file. */
-function stat(path: string): { ppid: number; ticks: number } | undefined {
+function stat(pid: number): { ppid: number; ticks: number } | undefined {
   try {
-    const text = readFileSync(path, 'utf8');
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // After the command name (in parentheses, which may hold spaces): state, ppid, … utime (14th), stime (15th).
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
@@ -28,7 +27,7 @@ function tree(root: number): Map<number, number> {
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
-    const info = stat(`/proc/${pid}/stat`);
+    const info = stat(pid);
     if (!info) continue;
     parents.set(pid, info.ppid);
     ticks.set(pid, info.ticks);
@@ -74,16 +73,19 @@ export function mainThreads(root: number): Map<number, ThreadTime> {
   return threads;
 }
 
-/** Of two snapshots of `mainThreads`, the thread that ran the most in between, and its times. */
+/** A thread's times between two readings of it. */
+export const timeBetween = (before: ThreadTime, after: ThreadTime): ThreadTime => ({ running: after.running - before.running, waiting: after.waiting - before.waiting });
+
+/** Of two snapshots of `mainThreads`, the thread that ran the most in between, and its times (a process started since `before` counts nothing). */
 export function busiestBetween(before: Map<number, ThreadTime>, after: Map<number, ThreadTime>): ThreadTime {
-  const since = [...after].map(([pid, end]) => ({ running: end.running - (before.get(pid)?.running ?? end.running), waiting: end.waiting - (before.get(pid)?.waiting ?? end.waiting) }));
+  const since = [...after].map(([pid, end]) => timeBetween(before.get(pid) ?? end, end));
   return since.reduce((busiest, thread) => (thread.running > busiest.running ? thread : busiest), { running: 0, waiting: 0 });
 }
 
-/** The machine's CPU counters (Linux /proc/stat, all cores), in ms: busy (steal included: another VM's) and all. */
-export function machineCpuMs(): { busy: number; steal: number; total: number } {
+/** The machine's CPU counters (Linux /proc/stat, all cores), in ms: busy, and all (idle, I/O wait and another VM's steal included). */
+export function machineCpuMs(): { busy: number; total: number } {
   // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
   const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
   const busy = user! + nice! + system! + irq! + softirq!;
-  return { busy: ms(busy), steal: ms(steal!), total: ms(busy + idle! + iowait! + steal!) };
+  return { busy: ms(busy), total: ms(busy + idle! + iowait! + steal!) };
 }

@@ -7,7 +7,7 @@ import { collectMetrics } from '../lib/metrics';
 import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
 import { LOCAL_CARD_KEYS } from '../local/stack';
 import { eventually, messagesIn, startStackProcess, type StackProcess } from '../local/stack-process';
-import { busiestBetween, machineCpuMs, mainThread, mainThreads, treeCpuMs, type ThreadTime } from './cpu';
+import { busiestBetween, machineCpuMs, mainThread, mainThreads, timeBetween, treeCpuMs, type ThreadTime } from './cpu';
 import { record, round } from './figures';
 import { merchantEndpoint } from './merchant-endpoint';
 
@@ -147,8 +147,7 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
         async () => {
           const before = mainThread(process.pid)!;
           ideal.push(await idealBlock(`floor-${round}`, IDEAL_JOBS_PER_LOOP / ROUNDS));
-          const after = mainThread(process.pid)!;
-          add(eventLoop.ideal, { running: after.running - before.running, waiting: after.waiting - before.waiting });
+          add(eventLoop.ideal, timeBetween(before, mainThread(process.pid)!));
         },
         async () => {
           const before = cpuNow();
