@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- --json] [--only bundles,cold_starts,…]`: the performance figures, each against a baseline measured in the same
  * run, printed as a table (and with --json, one JSON array on the last line). Localhost only.
- * Sections: bundles.ts, checkout.ts, worker.ts, counts.ts (with meter.ts, cost.ts).
+ * Sections: bundles.ts, checkout.ts, worker.ts, aws-requests.ts, counts.ts (with meter.ts, cost.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { awsRequestCost } from './aws-requests';
 import { bundles, coldStarts } from './bundles';
 import { checkoutOverhead } from './checkout';
 import { countJobs, perJobCounts } from './counts';
@@ -29,6 +30,7 @@ async function main(args: string[]): Promise<void> {
     ['checkout', checkoutOverhead],
     ...[1, 4, 16].map((concurrency): [string, () => Promise<void>] => [`worker_c${concurrency}`, () => workerThroughput(concurrency, 500)]),
     ['worker_cpu', async () => workerCpu()],
+    ['aws_requests', awsRequestCost],
     ['rate_limit', () => rateLimitDiscipline(400)],
     ['counts', () => perJobCounts(40)],
     ['fault_scaling', () => faultSuiteScaling([100, 200, 400])],
