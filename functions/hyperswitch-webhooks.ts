@@ -1,4 +1,3 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
@@ -59,7 +58,7 @@ export const handler = correlated(
         object_id: webhook.content.object.id,
         ...(typeof jobId === 'string' && JOB_ID_PATTERN.test(jobId) ? { job_id: jobId } : {}),
       };
-      await sqs.send(new SendMessageCommand({ QueueUrl: config.HYPERSWITCH_EVENTS_QUEUE_URL, MessageBody: JSON.stringify(message) }));
+      await sqs.sendMessage({ QueueUrl: config.HYPERSWITCH_EVENTS_QUEUE_URL, MessageBody: JSON.stringify(message) });
       // After the hand-off: a failure between the two makes a repeat hand-off, never a lost event.
       await receipts.record(webhook.event_id);
       count('HyperswitchWebhooks', { outcome: 'accepted' });

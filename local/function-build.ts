@@ -12,8 +12,8 @@ export const FUNCTION_BUILD = {
   target: 'node24',
   format: 'cjs',
   logLevel: 'silent',
-  // The AWS SDK v3 comes with the nodejs24.x runtime (serverless.yml's `exclude`).
-  external: ['@aws-sdk/*'],
+  // Nothing external: the functions call AWS through aws-lite (lib/aws.ts), bundled, and load no part
+  // of the AWS SDK that the nodejs24.x runtime carries.
 } as const satisfies BuildOptions;
 
 /** The stage's tracing switch, compiled in as serverless.yml's `define` does (lib/tracing). */

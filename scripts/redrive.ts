@@ -17,9 +17,8 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
-  type SQSClient,
+  SQSClient,
 } from '@aws-sdk/client-sqs';
-import { sqsClient } from '../lib/aws';
 import { loadServerlessConfig } from '../local/serverless-config';
 import { option, useStage } from './stage-env';
 
@@ -70,7 +69,9 @@ async function main(args: string[]): Promise<void> {
   const dryRun = args.includes('--dry-run');
   const env = useStage(stage);
   const config = await loadServerlessConfig(stage, env);
-  const sqs = sqsClient(env);
+  // An operator's tool, not a function: the SDK has the move task, which the functions' client does not need.
+  const endpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
+  const sqs = new SQSClient(endpoint ? { endpoint } : {});
   for (const source of config.queues.filter((q) => q.RedrivePolicy)) {
     const deadLetterName = config.queues.find((q) => q.logicalId === source.RedrivePolicy!.deadLetterTargetArn['Fn::GetAtt'][0])!.QueueName;
     const [from, to] = await Promise.all([queue(sqs, deadLetterName), queue(sqs, source.QueueName)]);

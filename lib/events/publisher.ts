@@ -6,7 +6,7 @@
  * job and stopped before sending is made good by the next one to see the change, and a delivery that
  * finds the event delivered does nothing.
  */
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClient, type Sqs } from '../aws';
 import * as z from 'zod';
 import type { JobRecord } from '../jobs';
 import { jobEvents } from './job-events';
@@ -44,13 +44,13 @@ export interface DeliveryQueue {
 export class SqsDeliveryQueue implements DeliveryQueue {
   constructor(
     private readonly queueUrl: string,
-    private readonly client: SQSClient = new SQSClient({}),
+    private readonly client: Sqs = sqsClient(),
   ) {}
 
   async send(messages: DeliveryMessage[]): Promise<void> {
     for (let start = 0; start < messages.length; start += 10) {
       const batch = messages.slice(start, start + 10);
-      const { Failed = [] } = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: batch.map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) })) }));
+      const { Failed = [] } = await this.client.sendMessageBatch({ QueueUrl: this.queueUrl, Entries: batch.map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) })) });
       if (Failed.length > 0) throw new Error(`${Failed.length} event(s) could not be queued for delivery`);
     }
   }

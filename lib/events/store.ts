@@ -5,9 +5,7 @@
  * newest first, all of them (`events_by_time`) or one job's (`events_by_job`); items without their
  * keys (the jobs) are not in them.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { conditionalWrite } from '../aws';
-import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { conditionalWrite, dynamoDbClient, type DocumentTable } from '../aws';
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors';
 import type { Delivery, DeliveryAttempt, EventType, EventView, MerchantEvent } from './schemas';
@@ -62,14 +60,10 @@ export interface EventPage {
 }
 
 export class EventStore {
-  private readonly documents: DynamoDBDocumentClient;
-
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
+    private readonly documents: DocumentTable = dynamoDbClient(),
+  ) {}
 
   /** Records the event unless it exists; true when this call recorded it. */
   async add(event: MerchantEvent): Promise<boolean> {
@@ -85,7 +79,7 @@ export class EventStore {
       expires_at: Math.floor(Date.parse(event.created_at) / 1000) + EVENT_TTL_DAYS * 86_400,
       deliveries: {},
     };
-    return (await conditionalWrite(this.documents.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(job_id)' })))) !== undefined;
+    return (await conditionalWrite(this.documents.put({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(job_id)' }))) !== undefined;
   }
 
   /**
@@ -98,7 +92,7 @@ export class EventStore {
   }
 
   async get(eventId: string): Promise<StoredEvent | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: key(eventId) }, ConsistentRead: true }));
+    const { Item } = await this.documents.get({ TableName: this.tableName, Key: { job_id: key(eventId) }, ConsistentRead: true });
     return Item ? stored(Item as EventItem) : undefined;
   }
 
@@ -113,48 +107,42 @@ export class EventStore {
     if ((await conditionalWrite(first!())) === undefined) await second!();
   }
 
-  private appendAttempt(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<UpdateCommandOutput> {
-    return this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { job_id: key(eventId) },
-        UpdateExpression: 'SET deliveries.#endpoint.attempts = list_append(deliveries.#endpoint.attempts, :attempt), deliveries.#endpoint.#status = :status',
-        ConditionExpression: 'attribute_exists(deliveries.#endpoint)',
-        ExpressionAttributeNames: { '#endpoint': endpointKey(url), '#status': 'status' },
-        ExpressionAttributeValues: { ':attempt': [attempt], ':status': status },
-      }),
-    );
+  private appendAttempt(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<object> {
+    return this.documents.update({
+      TableName: this.tableName,
+      Key: { job_id: key(eventId) },
+      UpdateExpression: 'SET deliveries.#endpoint.attempts = list_append(deliveries.#endpoint.attempts, :attempt), deliveries.#endpoint.#status = :status',
+      ConditionExpression: 'attribute_exists(deliveries.#endpoint)',
+      ExpressionAttributeNames: { '#endpoint': endpointKey(url), '#status': 'status' },
+      ExpressionAttributeValues: { ':attempt': [attempt], ':status': status },
+    });
   }
 
   /** The endpoint's first attempt: its delivery starts here. */
-  private startDelivery(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<UpdateCommandOutput> {
-    return this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { job_id: key(eventId) },
-        UpdateExpression: 'SET deliveries.#endpoint = :delivery',
-        ConditionExpression: 'attribute_exists(job_id) AND attribute_not_exists(deliveries.#endpoint)',
-        ExpressionAttributeNames: { '#endpoint': endpointKey(url) },
-        ExpressionAttributeValues: { ':delivery': { url, status, attempts: [attempt] } satisfies Delivery },
-      }),
-    );
+  private startDelivery(eventId: string, url: string, attempt: DeliveryAttempt, status: Delivery['status']): Promise<object> {
+    return this.documents.update({
+      TableName: this.tableName,
+      Key: { job_id: key(eventId) },
+      UpdateExpression: 'SET deliveries.#endpoint = :delivery',
+      ConditionExpression: 'attribute_exists(job_id) AND attribute_not_exists(deliveries.#endpoint)',
+      ExpressionAttributeNames: { '#endpoint': endpointKey(url) },
+      ExpressionAttributeValues: { ':delivery': { url, status, attempts: [attempt] } satisfies Delivery },
+    });
   }
 
   /** Newest first; all events, or one job's; of one type if asked. */
   async list(options: { limit: number; type?: EventType; jobId?: string; startingAfter?: string }): Promise<EventPage> {
     const byJob = options.jobId !== undefined;
-    const { Items = [], LastEvaluatedKey } = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: byJob ? 'events_by_job' : 'events_by_time',
-        KeyConditionExpression: byJob ? 'event_job_id = :partition' : 'event_stream = :partition',
-        ...(options.type ? { FilterExpression: '#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
-        ExpressionAttributeValues: { ':partition': byJob ? options.jobId : 'events', ...(options.type ? { ':type': options.type } : {}) },
-        ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: options.startingAfter ? decodeCursor(options.startingAfter) : undefined,
-      }),
-    );
+    const { Items = [], LastEvaluatedKey } = await this.documents.query({
+      TableName: this.tableName,
+      IndexName: byJob ? 'events_by_job' : 'events_by_time',
+      KeyConditionExpression: byJob ? 'event_job_id = :partition' : 'event_stream = :partition',
+      ...(options.type ? { FilterExpression: '#type = :type', ExpressionAttributeNames: { '#type': 'type' } } : {}),
+      ExpressionAttributeValues: { ':partition': byJob ? options.jobId : 'events', ...(options.type ? { ':type': options.type } : {}) },
+      ScanIndexForward: false,
+      Limit: options.limit,
+      ExclusiveStartKey: options.startingAfter ? decodeCursor(options.startingAfter) : undefined,
+    });
     const items = await this.items(Items.map((item) => item.job_id as string));
     return {
       data: items.map((item) => view(stored(item))),
@@ -169,7 +157,7 @@ export class EventStore {
     const found = new Map<string, EventItem>();
     let wanted: Array<Record<string, unknown>> | undefined = keys.map((job_id) => ({ job_id }));
     while (wanted && wanted.length > 0) {
-      const answer: BatchGetCommandOutput = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted } } }));
+      const answer = await this.documents.batchGet({ RequestItems: { [this.tableName]: { Keys: wanted } } });
       for (const item of answer.Responses?.[this.tableName] ?? []) found.set(item.job_id as string, item as EventItem);
       wanted = answer.UnprocessedKeys?.[this.tableName]?.Keys;
     }

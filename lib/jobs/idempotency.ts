@@ -7,9 +7,7 @@
  * Why not Powertools idempotency: it stores the handler's whole response (here: a client secret) and
  * fingerprints the payload with an unkeyed hash (here: of card data).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { conditionalWrite } from '../aws';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionalWrite, dynamoDbClient, type DocumentTable } from '../aws';
 import { keyedHash, type DataKeys } from '../crypto';
 import { HttpError } from '../http/errors';
 
@@ -48,16 +46,12 @@ export function requestFingerprint(keys: DataKeys, scope: string, request: unkno
 
 /** Idempotency records in the jobs table, under keys no job id can take (`idem#…`), with the table's TTL. */
 export class DynamoDbIdempotencyStore implements IdempotencyStore {
-  private readonly documents: DynamoDBDocumentClient;
-
   constructor(
     private readonly tableName: string,
     private readonly keys: () => Promise<DataKeys>,
-    client: DynamoDBClient = new DynamoDBClient({}),
+    private readonly documents: DocumentTable = dynamoDbClient(),
     private readonly clock: () => number = Date.now,
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client);
-  }
+  ) {}
 
   private async itemKey(scope: string, key: string): Promise<string> {
     return `idem#${scope}#${keyedHash(await this.keys(), key)}`;
@@ -67,18 +61,16 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     const itemKey = await this.itemKey(scope, key);
     const now = Math.floor(this.clock() / 1000);
     const reserved = await conditionalWrite(
-      this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { job_id: itemKey, kind: 'idempotency', fingerprint, target_job_id: jobId, expires_at: now + IDEMPOTENCY_TTL_SECONDS },
-          // DynamoDB's TTL deletes lazily: an expired record counts as absent.
-          ConditionExpression: 'attribute_not_exists(job_id) OR expires_at < :now',
-          ExpressionAttributeValues: { ':now': now },
-        }),
-      ),
+      this.documents.put({
+        TableName: this.tableName,
+        Item: { job_id: itemKey, kind: 'idempotency', fingerprint, target_job_id: jobId, expires_at: now + IDEMPOTENCY_TTL_SECONDS },
+        // DynamoDB's TTL deletes lazily: an expired record counts as absent.
+        ConditionExpression: 'attribute_not_exists(job_id) OR expires_at < :now',
+        ExpressionAttributeValues: { ':now': now },
+      }),
     );
     if (reserved) return { outcome: 'new' };
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: itemKey }, ConsistentRead: true }));
+    const { Item } = await this.documents.get({ TableName: this.tableName, Key: { job_id: itemKey }, ConsistentRead: true });
     if (!Item) throw new HttpError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is being processed; retry', { retryable: true });
     if (Item.fingerprint !== fingerprint) {
       throw new HttpError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request');
@@ -87,6 +79,6 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
   }
 
   async release(scope: string, key: string): Promise<void> {
-    await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: { job_id: await this.itemKey(scope, key) } }));
+    await this.documents.delete({ TableName: this.tableName, Key: { job_id: await this.itemKey(scope, key) } });
   }
 }

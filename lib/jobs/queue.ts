@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClient, type Sqs } from '../aws';
 import { VAULT_JOB_SCHEMA, type VaultJobMessage } from './schemas';
 
 /**
@@ -16,20 +16,18 @@ export interface JobQueue {
 export class SqsJobQueue implements JobQueue {
   constructor(
     private readonly queueUrl: string,
-    private readonly client: SQSClient = new SQSClient({}),
+    private readonly client: Sqs = sqsClient(),
   ) {}
 
   async send(message: VaultJobMessage, { recordWritten = false }: { recordWritten?: boolean } = {}): Promise<{ messageId: string }> {
-    const { MessageId } = await this.client.send(
-      new SendMessageCommand({
-        QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(message),
-        MessageAttributes: {
-          schema: { DataType: 'String', StringValue: VAULT_JOB_SCHEMA },
-          ...(recordWritten ? { [RECORD_WRITTEN_ATTRIBUTE]: { DataType: 'String', StringValue: 'true' } } : {}),
-        },
-      }),
-    );
+    const { MessageId } = await this.client.sendMessage({
+      QueueUrl: this.queueUrl,
+      MessageBody: JSON.stringify(message),
+      MessageAttributes: {
+        schema: { DataType: 'String', StringValue: VAULT_JOB_SCHEMA },
+        ...(recordWritten ? { [RECORD_WRITTEN_ATTRIBUTE]: { DataType: 'String', StringValue: 'true' } } : {}),
+      },
+    });
     return { messageId: MessageId ?? '' };
   }
 }
@@ -38,7 +36,7 @@ export class SqsJobQueue implements JobQueue {
  * Keeps a received message away until `at` (at most SQS's 12 hours): a job that waits for the
  * shopper comes back to its worker when the wait ends, to be resolved or expired — no scheduler.
  */
-export async function holdMessageUntil(client: SQSClient, queueUrl: string, receiptHandle: string, at: number, now = Date.now()): Promise<void> {
+export async function holdMessageUntil(client: Sqs, queueUrl: string, receiptHandle: string, at: number, now = Date.now()): Promise<void> {
   const seconds = Math.min(12 * 3600, Math.max(1, Math.ceil((at - now) / 1000) + 1));
-  await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+  await client.changeMessageVisibility({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds });
 }

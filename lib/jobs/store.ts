@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { conditionalWrite } from '../aws';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { conditionalWrite, dynamoDbClient, type DocumentTable } from '../aws';
 import { S2SVaultError } from '../errors';
 import { JOB_RECORD_TTL_DAYS, withIntent } from './record';
 import type { JobError, JobRecord, JobSteps, NextAction, PaymentStep } from './schemas';
@@ -108,22 +107,18 @@ interface OwnedWrite {
 
 /** DynamoDB adapter: key `job_id`, conditional writes for every transition. */
 export class DynamoDbJobStore implements JobStore {
-  private readonly documents: DynamoDBDocumentClient;
-
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
+    private readonly documents: DocumentTable = dynamoDbClient(),
+  ) {}
 
   async create(job: JobRecord): Promise<void> {
-    const made = await conditionalWrite(this.documents.send(new PutCommand({ TableName: this.tableName, Item: job, ConditionExpression: 'attribute_not_exists(job_id)' })));
+    const made = await conditionalWrite(this.documents.put({ TableName: this.tableName, Item: job, ConditionExpression: 'attribute_not_exists(job_id)' }));
     if (!made) throw new JobExistsError(job.job_id);
   }
 
   async get(jobId: string): Promise<JobRecord | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: jobId }, ConsistentRead: true }));
+    const { Item } = await this.documents.get({ TableName: this.tableName, Key: { job_id: jobId }, ConsistentRead: true });
     return Item as JobRecord | undefined;
   }
 
@@ -143,29 +138,27 @@ export class DynamoDbJobStore implements JobStore {
     // The intent rides on the claim only where no earlier run recorded one (if_not_exists): an
     // earlier attempt's time must survive until this run has looked for what it left.
     const claimed = await conditionalWrite(
-      this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { job_id: jobId },
-          UpdateExpression: `SET #status = :processing, lease_owner = :owner, lease_until = :until, updated_at = :at${
-            intent ? ', steps.#intent.attempted_at = if_not_exists(steps.#intent.attempted_at, :intentAt), steps.#intent.first_attempted_at = if_not_exists(steps.#intent.first_attempted_at, :intentAt)' : ''
-          } ADD attempts :one`,
-          ConditionExpression: 'attribute_exists(job_id) AND #status IN (:queued, :processing) AND (attribute_not_exists(lease_until) OR lease_until < :now)',
-          ExpressionAttributeNames: { '#status': 'status', ...(intent ? { '#intent': intent } : {}) },
-          ExpressionAttributeValues: {
-            ':processing': 'processing',
-            ':queued': 'queued',
-            ':owner': lease.owner,
-            ':until': lease.until,
-            ':now': lease.now,
-            ':at': at,
-            ':one': 1,
-            ...(intent ? { ':intentAt': intentAt } : {}),
-          },
-          // The record before the claim: it tells whether an earlier run recorded the intent.
-          ReturnValues: 'ALL_OLD',
-        }),
-      ),
+      this.documents.update({
+        TableName: this.tableName,
+        Key: { job_id: jobId },
+        UpdateExpression: `SET #status = :processing, lease_owner = :owner, lease_until = :until, updated_at = :at${
+          intent ? ', steps.#intent.attempted_at = if_not_exists(steps.#intent.attempted_at, :intentAt), steps.#intent.first_attempted_at = if_not_exists(steps.#intent.first_attempted_at, :intentAt)' : ''
+        } ADD attempts :one`,
+        ConditionExpression: 'attribute_exists(job_id) AND #status IN (:queued, :processing) AND (attribute_not_exists(lease_until) OR lease_until < :now)',
+        ExpressionAttributeNames: { '#status': 'status', ...(intent ? { '#intent': intent } : {}) },
+        ExpressionAttributeValues: {
+          ':processing': 'processing',
+          ':queued': 'queued',
+          ':owner': lease.owner,
+          ':until': lease.until,
+          ':now': lease.now,
+          ':at': at,
+          ':one': 1,
+          ...(intent ? { ':intentAt': intentAt } : {}),
+        },
+        // The record before the claim: it tells whether an earlier run recorded the intent.
+        ReturnValues: 'ALL_OLD',
+      }),
     );
     if (!claimed) return undefined;
     const before = claimed.Attributes as JobRecord;
@@ -271,35 +264,31 @@ export class DynamoDbJobStore implements JobStore {
 
   async holdPaymentMethod(paymentMethodId: string, jobId: string): Promise<boolean> {
     const held = await conditionalWrite(
-      this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { job_id: holdKey(paymentMethodId), kind: 'payment_method_hold', holder_job_id: jobId, expires_at: Math.floor(Date.now() / 1000) + JOB_RECORD_TTL_DAYS * 86_400 },
-          ConditionExpression: 'attribute_not_exists(job_id) OR holder_job_id = :job',
-          ExpressionAttributeValues: { ':job': jobId },
-        }),
-      ),
+      this.documents.put({
+        TableName: this.tableName,
+        Item: { job_id: holdKey(paymentMethodId), kind: 'payment_method_hold', holder_job_id: jobId, expires_at: Math.floor(Date.now() / 1000) + JOB_RECORD_TTL_DAYS * 86_400 },
+        ConditionExpression: 'attribute_not_exists(job_id) OR holder_job_id = :job',
+        ExpressionAttributeValues: { ':job': jobId },
+      }),
     );
     return held !== undefined;
   }
 
   async paymentMethodHolder(paymentMethodId: string): Promise<string | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: holdKey(paymentMethodId) }, ConsistentRead: true }));
+    const { Item } = await this.documents.get({ TableName: this.tableName, Key: { job_id: holdKey(paymentMethodId) }, ConsistentRead: true });
     return Item?.holder_job_id as string | undefined;
   }
 
   async amendFailedJob<K extends 'payment_method' | 'payment' | 'verification'>(jobId: string, step: K, value: NonNullable<JobSteps[K]>): Promise<void> {
     const idField = step === 'payment_method' ? 'payment_method_id' : 'payment_id';
-    await this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { job_id: jobId },
-        UpdateExpression: 'SET steps.#step = :value, updated_at = :at',
-        ConditionExpression: '#status = :failed AND attribute_not_exists(steps.#step.#id)',
-        ExpressionAttributeNames: { '#step': step, '#status': 'status', '#id': idField },
-        ExpressionAttributeValues: { ':value': value, ':failed': 'failed', ':at': now() },
-      }),
-    );
+    await this.documents.update({
+      TableName: this.tableName,
+      Key: { job_id: jobId },
+      UpdateExpression: 'SET steps.#step = :value, updated_at = :at',
+      ConditionExpression: '#status = :failed AND attribute_not_exists(steps.#step.#id)',
+      ExpressionAttributeNames: { '#step': step, '#status': 'status', '#id': idField },
+      ExpressionAttributeValues: { ':value': value, ':failed': 'failed', ':at': now() },
+    });
   }
 
   /** A write only the lease owner may make (it sets `updated_at`): the record as the write left it (no second read). */
@@ -317,7 +306,7 @@ export class DynamoDbJobStore implements JobStore {
 
   /** A conditional update of a job: the record as it left it, or undefined when its condition did not hold. */
   private async updateIf(jobId: string, update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<JobRecord | undefined> {
-    const updated = await conditionalWrite(this.documents.send(new UpdateCommand({ TableName: this.tableName, Key: { job_id: jobId }, ...update, ReturnValues: 'ALL_NEW' })));
+    const updated = await conditionalWrite(this.documents.update({ TableName: this.tableName, Key: { job_id: jobId }, ...update, ReturnValues: 'ALL_NEW' }));
     return updated?.Attributes as JobRecord | undefined;
   }
 }

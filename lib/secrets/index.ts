@@ -1,6 +1,6 @@
-import { type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { BaseProvider } from '@aws-lambda-powertools/parameters/base';
 import * as z from 'zod';
+import { awsErrorName, secretsManagerClient, type SecretsManager } from '../aws';
 import { SecretError } from '../errors';
 
 /** Where secrets come from: Secrets Manager in AWS, the embedded endpoint locally, a fake in unit tests. */
@@ -14,7 +14,25 @@ export interface SecretSource {
 export interface SecretsManagerSourceOptions {
   /** Cache lifetime; a rotated secret is picked up at most this late. */
   ttlSeconds?: number;
-  client?: SecretsManagerClient;
+  client?: SecretsManager;
+}
+
+/**
+ * Powertools' provider for Secrets Manager, on our client rather than the SDK's (lib/aws): Powertools
+ * documents extending `BaseProvider` for this, and keeps the cache, `maxAge` and `forceFetch`.
+ */
+class SecretsManagerProvider extends BaseProvider {
+  constructor(private readonly secretsManager: SecretsManager) {
+    super({});
+  }
+
+  protected async _get(secretId: string): Promise<string | undefined> {
+    return (await this.secretsManager.getSecretValue(secretId)).SecretString;
+  }
+
+  protected _getMultiple(): Promise<undefined> {
+    throw new Error('Secrets are read one at a time');
+  }
 }
 
 const NOT_FOUND = new Set(['ResourceNotFoundException']);
@@ -26,14 +44,14 @@ const PERMANENT = new Set(['AccessDeniedException', 'DecryptionFailure', 'Invali
  * and failures become `SecretError`s that name the secret, never its value.
  */
 export class SecretsManagerSource implements SecretSource {
-  private readonly provider: SecretsProvider;
+  private readonly provider: SecretsManagerProvider;
   private readonly maxAge: number;
   private readonly inFlight = new Map<string, Promise<string>>();
   private readonly invalidated = new Set<string>();
 
   constructor({ ttlSeconds = 300, client }: SecretsManagerSourceOptions = {}) {
     this.maxAge = ttlSeconds;
-    this.provider = new SecretsProvider(client ? { awsSdkV3Client: client } : {});
+    this.provider = new SecretsManagerProvider(client ?? secretsManagerClient());
   }
 
   get(secretId: string): Promise<string> {
@@ -66,8 +84,8 @@ export class SecretsManagerSource implements SecretSource {
 }
 
 function toSecretError(secretId: string, error: unknown): SecretError {
-  const sdkError = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const name = sdkError instanceof Error ? sdkError.name : 'UnknownError';
+  const awsError = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const name = awsErrorName(awsError) ?? 'UnknownError';
   if (NOT_FOUND.has(name)) {
     return new SecretError(`Secret ${secretId} does not exist`, secretId, { code: 'secret_not_found', cause: error });
   }

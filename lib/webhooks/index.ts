@@ -2,9 +2,7 @@
  * Hyperswitch's webhooks, on our side: the receipt (verified, validated, deduplicated by event id,
  * handed to a queue) and the work (read the payment from Hyperswitch, then move its job only forward).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { conditionalWrite } from '../aws';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionalWrite, dynamoDbClient, type DocumentTable } from '../aws';
 import * as z from 'zod';
 import { HyperswitchNotFoundError, type PaymentsApi } from '../hyperswitch';
 import { JOB_ID_METADATA_KEY, resolveAwaitingAction, type JobRecord, type JobStore } from '../jobs';
@@ -26,30 +24,24 @@ export type HyperswitchEventMessage = z.infer<typeof hyperswitchEventMessageSche
 
 /** Webhook event ids already handed on (`hswh#<event_id>` in the job table). */
 export class WebhookReceipts {
-  private readonly documents: DynamoDBDocumentClient;
-
   constructor(
     private readonly tableName: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client);
-  }
+    private readonly documents: DocumentTable = dynamoDbClient(),
+  ) {}
 
   async seen(eventId: string): Promise<boolean> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { job_id: `hswh#${eventId}` }, ConsistentRead: true }));
+    const { Item } = await this.documents.get({ TableName: this.tableName, Key: { job_id: `hswh#${eventId}` }, ConsistentRead: true });
     return Item !== undefined;
   }
 
   async record(eventId: string, now = Date.now()): Promise<void> {
     // Already recorded (a duplicate arriving at once): nothing to do.
     await conditionalWrite(
-      this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { job_id: `hswh#${eventId}`, kind: 'hyperswitch_webhook', received_at: new Date(now).toISOString(), expires_at: Math.floor(now / 1000) + RECEIPT_TTL_DAYS * 86_400 },
-          ConditionExpression: 'attribute_not_exists(job_id)',
-        }),
-      ),
+      this.documents.put({
+        TableName: this.tableName,
+        Item: { job_id: `hswh#${eventId}`, kind: 'hyperswitch_webhook', received_at: new Date(now).toISOString(), expires_at: Math.floor(now / 1000) + RECEIPT_TTL_DAYS * 86_400 },
+        ConditionExpression: 'attribute_not_exists(job_id)',
+      }),
     );
   }
 }

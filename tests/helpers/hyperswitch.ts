@@ -1,8 +1,9 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { secretsManagerClient } from '../../lib/aws';
 import { createHyperswitchClients } from '../../lib/hyperswitch';
 import { SecretsManagerSource } from '../../lib/secrets';
 import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator, type SimulatorOptions } from '../../local/hyperswitch-sim/server';
 import { LocalSecretsManager } from '../../local/secrets-manager';
+import { LOCAL_AWS } from './dynamo';
 import { recordingLog } from './log';
 
 export const VAULT_SECRET_ID = 's2s-vault/local/hyperswitch-vault';
@@ -24,7 +25,7 @@ export async function startHyperswitchStack(options: { timeoutMs?: number; simul
   });
   const endpoint = await secretsManager.listen();
   const secrets = new SecretsManagerSource({
-    client: new SecretsManagerClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    client: secretsManagerClient({ ...LOCAL_AWS, AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint }),
   });
   const log = recordingLog();
   const env = {

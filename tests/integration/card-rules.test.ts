@@ -5,8 +5,8 @@
  * refuses such a number if one ever slips past intake.
  */
 import { randomBytes } from 'node:crypto';
-import { type SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
+import { sqsClient } from '../../lib/aws';
 import { isCardNumber } from '../../lib/card';
 import { DEFAULT_MAX_CHARGE_AMOUNT, publishVaultJob, sealVaultJob, SqsJobQueue, type JobRecord, type VaultRequest } from '../../lib/jobs';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
@@ -130,7 +130,7 @@ describe('properties: intake and worker agree on what is a card', () => {
   });
 
   it('a merchant-published job whose job id and free text hold digit runs succeeds', async () => {
-    const queue = new SqsJobQueue(stack.queueUrl, stack.sqs as SQSClient);
+    const queue = new SqsJobQueue(stack.queueUrl, sqsClient(stack.awsEnv));
     const jobId = fc.oneof(run, fc.tuple(word, run).map(([prefix, n]) => `${prefix}-${n}`), fc.tuple(word, run).map(([prefix, n]) => `${prefix}_${n}`));
     const published = fc.record({ jobId, email, metadata: fc.dictionary(fc.stringMatching(/^[a-z_]{1,12}$/), fc.tuple(word, run).map(([prefix, n]) => `${prefix}_${n}`), { maxKeys: 3 }) });
     const seen = new Set<string>();

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClient } from '../../lib/aws';
 import { encryptJson } from '../../lib/crypto';
 import { DEFAULT_MAX_CHARGE_AMOUNT, publishVaultJob, SqsJobQueue, type JobRecord } from '../../lib/jobs';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
@@ -202,7 +202,7 @@ describe('bad input', () => {
 });
 
 describe('merchant backends publishing to SQS', () => {
-  const queue = () => new SqsJobQueue(stack.queueUrl, stack.sqs as SQSClient);
+  const queue = () => new SqsJobQueue(stack.queueUrl, sqsClient(stack.awsEnv));
   const jobEnded = (jobId: string) => eventually(() => stack.job(jobId), (job) => job?.status === 'succeeded' || job?.status === 'failed') as Promise<JobRecord>;
 
   it('runs a vault-job/v1 message published with the typed publisher', async () => {

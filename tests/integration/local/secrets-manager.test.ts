@@ -1,19 +1,20 @@
-/** The real SDK and Powertools path against the local Secrets Manager endpoint. */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+/** The functions' client and Powertools path against the local Secrets Manager endpoint. */
+import { secretsManagerClient, type SecretsManager } from '../../../lib/aws';
 import { SecretsManagerSource, typedSecret, hyperswitchCredentialsSchema } from '../../../lib/secrets';
 import { LocalSecretsManager } from '../../../local/secrets-manager';
+import { LOCAL_AWS } from '../../helpers/dynamo';
 
 let local: LocalSecretsManager;
-let client: SecretsManagerClient;
+let client: SecretsManager;
 beforeAll(async () => {
   local = new LocalSecretsManager({ 's2s-vault/local/hyperswitch-vault': JSON.stringify({ api_key: 'snd_local_fake_vault', profile_id: 'pro_local' }) });
   const endpoint = await local.listen();
-  client = new SecretsManagerClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  client = secretsManagerClient({ ...LOCAL_AWS, AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint });
 });
 afterAll(() => local.close());
 
 describe('local Secrets Manager endpoint', () => {
-  it('serves GetSecretValue to the real SDK, one call for concurrent readers', async () => {
+  it('serves GetSecretValue to our client, one call for concurrent readers', async () => {
     const source = new SecretsManagerSource({ client });
     const secret = typedSecret(source, 's2s-vault/local/hyperswitch-vault', hyperswitchCredentialsSchema);
     const values = await Promise.all(Array.from({ length: 10 }, () => secret.get()));

@@ -1,15 +1,18 @@
-import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
+import type { SecretsManager } from '../../../lib/aws';
 import { SecretError } from '../../../lib/errors';
 import { hyperswitchCredentialsSchema, parseSecret, SecretsManagerSource, typedSecret } from '../../../lib/secrets';
 
-const sm = mockClient(SecretsManagerClient);
-const client = new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' } });
+/** Secrets Manager's `GetSecretValue`, answering as each test scripts it. */
+const getSecretValue = jest.fn<ReturnType<SecretsManager['getSecretValue']>, [string]>();
+const client: SecretsManager = { getSecretValue };
 const VALUE = JSON.stringify({ api_key: 'snd_local_fake_key_1', profile_id: 'pro_fake' });
 
 function callsFor(secretId: string): number {
-  return sm.commandCalls(GetSecretValueCommand, { SecretId: secretId }).length;
+  return getSecretValue.mock.calls.filter(([id]) => id === secretId).length;
 }
+
+/** An error as our AWS client raises it: DynamoDB and Secrets Manager name it by the error's code. */
+const awsError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 async function caught(promise: Promise<unknown>): Promise<SecretError> {
   try {
@@ -21,14 +24,14 @@ async function caught(promise: Promise<unknown>): Promise<SecretError> {
 }
 
 beforeEach(() => {
-  sm.reset();
+  getSecretValue.mockReset();
   jest.useFakeTimers({ now: new Date('2026-11-24T12:00:00Z'), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
 });
 afterEach(() => jest.useRealTimers());
 
 describe('SecretsManagerSource', () => {
   it('serves repeated reads from the cache until the TTL passes', async () => {
-    sm.on(GetSecretValueCommand).resolves({ SecretString: VALUE });
+    getSecretValue.mockResolvedValue({ SecretString: VALUE });
     const source = new SecretsManagerSource({ ttlSeconds: 60, client });
     await source.get('vault');
     await source.get('vault');
@@ -41,7 +44,7 @@ describe('SecretsManagerSource', () => {
   });
 
   it('defaults the TTL to five minutes', async () => {
-    sm.on(GetSecretValueCommand).resolves({ SecretString: VALUE });
+    getSecretValue.mockResolvedValue({ SecretString: VALUE });
     const source = new SecretsManagerSource({ client });
     await source.get('vault');
     jest.advanceTimersByTime(299_000);
@@ -53,8 +56,7 @@ describe('SecretsManagerSource', () => {
   });
 
   it('coalesces concurrent reads of one secret into one call, and keeps secrets apart', async () => {
-    sm.on(GetSecretValueCommand, { SecretId: 'vault' }).resolves({ SecretString: VALUE });
-    sm.on(GetSecretValueCommand, { SecretId: 'payment' }).resolves({ SecretString: '{"other":1}' });
+    getSecretValue.mockImplementation(async (id) => ({ SecretString: id === 'vault' ? VALUE : '{"other":1}' }));
     const source = new SecretsManagerSource({ client });
     const reads = await Promise.all([...Array.from({ length: 20 }, () => source.get('vault')), source.get('payment')]);
     expect(reads.slice(0, 20)).toEqual(Array(20).fill(VALUE));
@@ -65,7 +67,7 @@ describe('SecretsManagerSource', () => {
 
   it('fetches afresh after invalidate, once for all concurrent readers', async () => {
     const rotated = JSON.stringify({ api_key: 'snd_local_fake_key_2', profile_id: 'pro_fake' });
-    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: VALUE }).resolves({ SecretString: rotated });
+    getSecretValue.mockResolvedValueOnce({ SecretString: VALUE }).mockResolvedValue({ SecretString: rotated });
     const source = new SecretsManagerSource({ client });
     await expect(source.get('vault')).resolves.toBe(VALUE);
     source.invalidate('vault');
@@ -77,7 +79,7 @@ describe('SecretsManagerSource', () => {
   });
 
   it('reports a missing secret by name, not retryable', async () => {
-    sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
+    getSecretValue.mockRejectedValue(awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret."));
     const error = await caught(new SecretsManagerSource({ client }).get('s2s-vault/missing'));
     expect(error).toBeInstanceOf(SecretError);
     expect(error).toMatchObject({ code: 'secret_not_found', retryable: false, secretId: 's2s-vault/missing' });
@@ -85,21 +87,20 @@ describe('SecretsManagerSource', () => {
   });
 
   it('reports throttling and network failures as retryable', async () => {
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    sm.on(GetSecretValueCommand).rejects(throttled);
+    getSecretValue.mockRejectedValue(awsError('ThrottlingException', 'Rate exceeded'));
     const error = await caught(new SecretsManagerSource({ client }).get('vault'));
     expect(error).toMatchObject({ code: 'secret_unavailable', retryable: true });
   });
 
   it('does not cache failures', async () => {
-    sm.on(GetSecretValueCommand).rejectsOnce(Object.assign(new Error('reset'), { name: 'TimeoutError' })).resolves({ SecretString: VALUE });
+    getSecretValue.mockRejectedValueOnce(awsError('TimeoutError', 'reset')).mockResolvedValue({ SecretString: VALUE });
     const source = new SecretsManagerSource({ client });
     await expect(source.get('vault')).rejects.toThrow(SecretError);
     await expect(source.get('vault')).resolves.toBe(VALUE);
   });
 
   it('refuses a binary secret', async () => {
-    sm.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2, 3]) });
+    getSecretValue.mockResolvedValue({});
     const error = await caught(new SecretsManagerSource({ client }).get('vault'));
     expect(error).toMatchObject({ code: 'secret_malformed' });
   });

@@ -3,21 +3,24 @@
  * delivery records it, and the first publication of a change is the payload every delivery sends.
  */
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { sqsClient, type Sqs } from '../../../../lib/aws';
 import { EventPublisher, EventStore, jobEvents, parseDeliveryMessage, SqsDeliveryQueue, type DeliveryMessage } from '../../../../lib/events';
 import { newJobRecord, type JobRecord } from '../../../../lib/jobs';
 import { startEmulatorProcess } from '../../../../local/stack-process';
-import { startJobsTable } from '../../../helpers/dynamo';
+import { countingTable, LOCAL_AWS, startJobsTable } from '../../../helpers/dynamo';
 
 let table: Awaited<ReturnType<typeof startJobsTable>>;
 let sqsEmulator: Awaited<ReturnType<typeof startEmulatorProcess>>;
 let sqs: SQSClient;
+/** The functions' client of the same emulator. */
+let ours: Sqs;
 
 beforeAll(async () => {
   table = await startJobsTable();
   // fauxqs is ESM-only: it runs in a process of its own, as the benchmarks run it.
   sqsEmulator = await startEmulatorProcess('sqs');
   sqs = new SQSClient({ region: 'us-east-1', endpoint: sqsEmulator.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  ours = sqsClient({ ...LOCAL_AWS, AWS_ENDPOINT_URL_SQS: sqsEmulator.url });
 }, 60_000);
 afterAll(async () => {
   sqs?.destroy();
@@ -42,10 +45,8 @@ async function received(queueUrl: string, count: number): Promise<DeliveryMessag
 
 /** The real event store on its own client, counting what it sends. */
 function countingStore(): { store: EventStore; sent: string[] } {
-  const sent: string[] = [];
-  const client: DynamoDBClient = table.newClient();
-  client.middlewareStack.add((next, context) => (args) => (sent.push(context.commandName!.replace(/Command$/, '')), next(args)), { step: 'initialize' });
-  return { store: new EventStore(table.tableName, client), sent };
+  const counted = countingTable(table.client);
+  return { store: new EventStore(table.tableName, counted.table), sent: counted.sent };
 }
 
 function succeededJob(): JobRecord {
@@ -60,7 +61,7 @@ describe('publishing an event', () => {
   it('queues each event whole, in one request, for its delivery to record', async () => {
     const queueUrl = await newQueue();
     const job = succeededJob();
-    await new EventPublisher(new SqsDeliveryQueue(queueUrl, sqs), () => Date.parse('2026-11-28T10:00:00.000Z')).publishJob(job);
+    await new EventPublisher(new SqsDeliveryQueue(queueUrl, ours), () => Date.parse('2026-11-28T10:00:00.000Z')).publishJob(job);
     const messages = await received(queueUrl, 2);
     expect(messages.map(({ event }) => event?.type).sort()).toEqual(['job.succeeded', 'payment_method.saved']);
     expect(messages.every((message) => message.event_id === message.event?.id && message.event.created_at === '2026-11-28T10:00:00.000Z')).toBe(true);
@@ -85,7 +86,7 @@ describe('publishing an event', () => {
   it('asks a redelivery of a recorded event by its id and the time it was asked', async () => {
     const queueUrl = await newQueue();
     const [event] = jobEvents(succeededJob(), '2026-11-28T10:00:00.000Z');
-    await new EventPublisher(new SqsDeliveryQueue(queueUrl, sqs), () => Date.parse('2026-11-28T11:00:00.000Z')).redeliver(event!.id);
+    await new EventPublisher(new SqsDeliveryQueue(queueUrl, ours), () => Date.parse('2026-11-28T11:00:00.000Z')).redeliver(event!.id);
     expect(await received(queueUrl, 1)).toEqual([{ event_id: event!.id, since: '2026-11-28T11:00:00.000Z' }]);
   });
 

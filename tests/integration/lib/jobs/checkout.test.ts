@@ -4,11 +4,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClient, type Sqs } from '../../../../lib/aws';
 import type { DataKeys } from '../../../../lib/crypto';
 import { HttpError } from '../../../../lib/http/errors';
 import { acceptCheckout, DynamoDbIdempotencyStore, DynamoDbJobStore, newJobRecord, publishVaultJob, RECORD_WRITTEN_ATTRIBUTE, SqsJobQueue, vaultRequestSchema, type CheckoutDeps, type JobQueue, type JobStore } from '../../../../lib/jobs';
 import { startEmulatorProcess } from '../../../../local/stack-process';
-import { startJobsTable } from '../../../helpers/dynamo';
+import { LOCAL_AWS, startJobsTable } from '../../../helpers/dynamo';
 import { recordingLog } from '../../../helpers/log';
 
 const keys: DataKeys = { current_key_id: 'k1', keys: { k1: randomBytes(32).toString('base64') }, hmac_key: randomBytes(32).toString('base64') };
@@ -18,6 +19,8 @@ const request = vaultRequestSchema(100_000).parse(body);
 let table: Awaited<ReturnType<typeof startJobsTable>>;
 let sqsEmulator: Awaited<ReturnType<typeof startEmulatorProcess>>;
 let sqs: SQSClient;
+/** The functions' client of the same emulator. */
+let ours: Sqs;
 let queueUrl: string;
 
 beforeAll(async () => {
@@ -25,6 +28,7 @@ beforeAll(async () => {
   // fauxqs is ESM-only: it runs in a process of its own, as the benchmarks run it.
   sqsEmulator = await startEmulatorProcess('sqs');
   sqs = new SQSClient({ region: 'us-east-1', endpoint: sqsEmulator.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  ours = sqsClient({ ...LOCAL_AWS, AWS_ENDPOINT_URL_SQS: sqsEmulator.url });
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'checkout-jobs' }))).QueueUrl!;
 }, 60_000);
 afterAll(async () => {
@@ -36,8 +40,8 @@ afterAll(async () => {
 const store = () => new DynamoDbJobStore(table.tableName, table.client);
 /** A store over a table that does not exist: every write fails as DynamoDB's would. */
 const brokenStore = () => new DynamoDbJobStore('no-such-table', table.client);
-const queue = () => new SqsJobQueue(queueUrl, sqs);
-const brokenQueue = () => new SqsJobQueue(`${sqsEmulator.url}/000000000000/no-such-queue`, sqs);
+const queue = () => new SqsJobQueue(queueUrl, ours);
+const brokenQueue = () => new SqsJobQueue(`${sqsEmulator.url}/000000000000/no-such-queue`, ours);
 
 function deps(overrides: Partial<CheckoutDeps> = {}) {
   const log = recordingLog();

@@ -3,9 +3,9 @@
  * request, and a first delivery's customer asked for while the claim is in flight.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbJobStore, customerReference, newJobRecord, RetryLaterError, runVaultJob, SimulatedCrash, type JobStore } from '../../../../lib/jobs';
 import { eventually } from '../../../../local/stack-process';
+import { countingTable } from '../../../helpers/dynamo';
 import { deps, hyperswitch, inspect, job, store, storeWith, table, usePipelineStack } from '../../../helpers/pipeline';
 
 usePipelineStack();
@@ -13,11 +13,9 @@ usePipelineStack();
 describe('runVaultJob', () => {
   describe('the claim of a job a merchant published (likelyNew: no record yet, first delivery)', () => {
     /** The real store on its own client, counting the requests it sends by operation. */
-    function countingStore(): { store: DynamoDbJobStore; sent: string[]; client: DynamoDBClient } {
-      const sent: string[] = [];
-      const client = table.newClient();
-      client.middlewareStack.add((next, context) => (args) => (sent.push(context.commandName!.replace(/Command$/, '')), next(args)), { step: 'initialize' });
-      return { store: new DynamoDbJobStore(table.tableName, client), sent, client };
+    function countingStore(around?: Parameters<typeof countingTable>[1]): { store: DynamoDbJobStore; sent: string[] } {
+      const counted = countingTable(table.client, around);
+      return { store: new DynamoDbJobStore(table.tableName, counted.table), sent: counted.sent };
     }
 
     it('makes the record, claimed, in one request; without the hint a refused claim comes first', async () => {
@@ -34,19 +32,15 @@ describe('runVaultJob', () => {
 
     it('runs a checkout\'s job whose record landed between the claim\'s update and its put, rather than leaving it to a redelivery', async () => {
       const message = job();
-      const racing = countingStore();
       // The intake's write lands just after the worker's update found no record.
-      racing.client.middlewareStack.add(
-        (next, context) => async (args) => {
-          try {
-            return await next(args);
-          } catch (error) {
-            if (context.commandName === 'UpdateItemCommand' && racing.sent.filter((name) => name === 'UpdateItem').length === 1) await store.create(newJobRecord({ jobId: message.job_id, source: 'checkout' }));
-            throw error;
-          }
-        },
-        { step: 'initialize' },
-      );
+      const racing = countingStore(async (operation, send) => {
+        try {
+          return await send();
+        } catch (error) {
+          if (operation === 'UpdateItem' && racing.sent.filter((name) => name === 'UpdateItem').length === 1) await store.create(newJobRecord({ jobId: message.job_id, source: 'checkout' }));
+          throw error;
+        }
+      });
       await expect(runVaultJob(message, deps({ store: racing.store }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
       expect(racing.sent.slice(0, 4)).toEqual(['UpdateItem', 'PutItem', 'GetItem', 'UpdateItem']);
       expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
