@@ -30,7 +30,7 @@ export async function loadFunction(fn: FunctionConfig, config: Pick<ServerlessCo
   const { service } = config;
   const [file, exportName] = fn.handler.split('.') as [string, string];
   const outfile = join(ROOT, '.esbuild/local', `${fn.name}.cjs`);
-  // As serverless.yml builds it (the AWS SDK is the runtime's: here node_modules), readable: not minified, its source map inline.
+  // As serverless.yml builds it, readable: not minified, its source map inline.
   await build({ ...FUNCTION_BUILD, entryPoints: [join(ROOT, `${file}.ts`)], outfile, sourcemap: 'inline', define: config.define });
   // Lambda runs one invocation at a time per container and starts more containers for concurrent ones:
   // each container here is a fresh load of the bundle, with its own module state (caches, clients).

@@ -1,7 +1,7 @@
 /**
  * A local Secrets Manager endpoint: no emulator for it exists on npm, so this serves the one call the
  * project makes, `GetSecretValue`, on its real wire protocol (AWS JSON 1.1, `X-Amz-Target`), so the
- * real SDK client and Powertools run unchanged against it. It counts calls per secret.
+ * functions' client (lib/aws) and Powertools run unchanged against it. It counts calls per secret.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';

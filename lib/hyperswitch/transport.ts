@@ -89,7 +89,7 @@ const sentWatch = new AsyncLocalStorage<() => void>();
 /**
  * Runs `work`, and tells when the first Hyperswitch request it makes is whole on the wire (or when
  * `work` has settled without one). Work a caller starts only then does not delay that request: on one
- * thread, another request's preparation (an AWS SDK command is CPU until its socket write) would run
+ * thread, another request's preparation (an AWS request is CPU until its socket write) would run
  * before fetch reaches its own, and it costs nothing while Hyperswitch answers.
  */
 export function onTheWire<T>(work: () => Promise<T>): { value: Promise<T>; sent: Promise<void> } {

@@ -14,7 +14,7 @@ export function credentialsSecret(apiKey: string, baseUrl: string): string {
 }
 
 /**
- * The real client, reading its keys through the real Secrets Manager SDK path (the local endpoint),
+ * The real client, reading its keys through the real Secrets Manager path (lib/aws, the local endpoint),
  * against the simulator on a free port.
  */
 export async function startHyperswitchStack(options: { timeoutMs?: number; simulator?: Omit<SimulatorOptions, 'port'> } = {}) {
