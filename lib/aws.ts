@@ -28,7 +28,17 @@ import type {
   UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ChangeMessageVisibilityRequest, SendMessageBatchRequest, SendMessageBatchResult, SendMessageRequest, SendMessageResult } from '@aws-sdk/client-sqs';
+import type {
+  ChangeMessageVisibilityRequest,
+  DeleteMessageBatchRequest,
+  DeleteMessageBatchResult,
+  ReceiveMessageRequest,
+  ReceiveMessageResult,
+  SendMessageBatchRequest,
+  SendMessageBatchResult,
+  SendMessageRequest,
+  SendMessageResult,
+} from '@aws-sdk/client-sqs';
 
 /** DynamoDB's document operations: native JavaScript values in and out, as the SDK's document client has them. */
 export interface DocumentTable {
@@ -40,11 +50,13 @@ export interface DocumentTable {
   batchGet(input: BatchGetCommandInput): Promise<Pick<BatchGetCommandOutput, 'Responses' | 'UnprocessedKeys'>>;
 }
 
-/** The SQS operations the functions send. */
+/** The SQS operations the functions send, and the two the local event source mapping does (local/sqs-poller.ts). */
 export interface Sqs {
   sendMessage(input: SendMessageRequest): Promise<SendMessageResult>;
   sendMessageBatch(input: SendMessageBatchRequest): Promise<SendMessageBatchResult>;
   changeMessageVisibility(input: ChangeMessageVisibilityRequest): Promise<void>;
+  receiveMessage(input: ReceiveMessageRequest): Promise<ReceiveMessageResult>;
+  deleteMessageBatch(input: DeleteMessageBatchRequest): Promise<DeleteMessageBatchResult>;
 }
 
 export interface SecretsManager {
@@ -112,6 +124,8 @@ export function sqsClient(env: Env = process.env): Sqs {
     sendMessage: async (input) => (await call('SendMessage', input)) as SendMessageResult,
     sendMessageBatch: async (input) => (await call('SendMessageBatch', input)) as unknown as SendMessageBatchResult,
     changeMessageVisibility: async (input) => void (await call('ChangeMessageVisibility', input)),
+    receiveMessage: async (input) => (await call('ReceiveMessage', input)) as ReceiveMessageResult,
+    deleteMessageBatch: async (input) => (await call('DeleteMessageBatch', input)) as unknown as DeleteMessageBatchResult,
   };
 }
 

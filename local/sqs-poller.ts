@@ -2,14 +2,17 @@
  * The Lambda SQS event source mapping, locally: long-polls a queue, hands batches to the function,
  * deletes what succeeded and leaves the rest to the visibility timeout (and so to the queue's redrive
  * policy and its DLQ), honouring ReportBatchItemFailures. `maximumConcurrency` pollers run at once.
+ * It sends through the functions' own client (lib/aws): in AWS the mapping's requests are not the
+ * function's, and here they share its thread, so they should cost it no more than its own do.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Sqs } from '../lib/aws';
 import type { LocalFunction } from './lambda';
 
 export interface PollerOptions {
-  client: SQSClient;
+  client: Sqs;
   queueUrl: string;
   queueArn: string;
   fn: LocalFunction;
@@ -84,6 +87,8 @@ export class SqsPoller {
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
       }
+      // Received as the poller stopped: not delivered; they come back after their visibility timeout.
+      if (!this.running) return;
       if (messages.length > 0) await this.deliver(messages);
     }
   }
@@ -104,16 +109,8 @@ export class SqsPoller {
 
   private async receive(maxMessages: number, waitTimeSeconds: number): Promise<Message[]> {
     const { client, queueUrl } = this.options;
-    const received = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: maxMessages,
-        WaitTimeSeconds: waitTimeSeconds,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-      { abortSignal: this.aborter.signal },
-    );
+    // Not aborted on stop (the client has no abort): a stop waits for it, at most `waitTimeSeconds`.
+    const received = await client.receiveMessage({ QueueUrl: queueUrl, MaxNumberOfMessages: maxMessages, WaitTimeSeconds: waitTimeSeconds, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] });
     return received.Messages ?? [];
   }
 
@@ -132,7 +129,7 @@ export class SqsPoller {
     const done = messages.filter((message) => !failed.has(message.MessageId!));
     if (done.length === 0) return;
     const deletion = client
-      .send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) }))
+      .deleteMessageBatch({ QueueUrl: queueUrl, Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })) })
       .then(
         () => undefined,
         // Not deleted: the messages come back after their visibility timeout, and the function sees them again.

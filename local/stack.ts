@@ -14,6 +14,7 @@ import { createHttpApi, listen } from './http-api';
 import { loadFunction } from './lambda';
 import { LocalSecretsManager } from './secrets-manager';
 import { loadServerlessConfig, type ServerlessConfig } from './serverless-config';
+import { sqsClient as lambdaSqsClient } from '../lib/aws';
 import { SqsPoller } from './sqs-poller';
 
 const STAGE = 'local';
@@ -170,6 +171,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     Object.assign(process.env, awsEnv);
     const config = await loadServerlessConfig(STAGE, { ...process.env, LOCAL_SQS_PORT: new URL(sqsUrl).port });
     const sqsClient = new SQSClient({ region: REGION, endpoint: sqsUrl });
+    const functionsSqs = lambdaSqsClient(process.env);
 
     // Queues as serverless.yml declares them, the DLQ first so the main queue can redrive to it.
     const queueUrls: Record<string, string> = {};
@@ -234,7 +236,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         else {
           const source = event.sqs.arn['Fn::GetAtt'][0];
           const poller = new SqsPoller({
-            client: sqsClient,
+            client: functionsSqs,
             queueUrl: queueUrls[source]!,
             queueArn: queueArns[source]!,
             fn: local,

@@ -1,8 +1,10 @@
 /** The local event source mapping against the SQS emulator: batches as Lambda's poller makes them. */
 import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { sqsClient } from '../../../lib/aws';
 import { SqsPoller } from '../../../local/sqs-poller';
 import { eventually, messagesIn, startEmulatorProcess } from '../../../local/stack-process';
+import { LOCAL_AWS } from '../../helpers/dynamo';
 
 let emulator: Awaited<ReturnType<typeof startEmulatorProcess>>;
 let client: SQSClient;
@@ -29,7 +31,7 @@ async function pollerWith(options: { batchSize: number; maximumBatchingWindowSec
   const queueUrl = await queue();
   const batches: Array<{ bodies: string[]; at: number }> = [];
   const poller = new SqsPoller({
-    client,
+    client: sqsClient({ ...LOCAL_AWS, AWS_ENDPOINT_URL_SQS: emulator.url }),
     queueUrl,
     queueArn: 'arn:aws:sqs:us-east-1:000000000000:poller',
     fn: { name: 'recorder', invoke: async (event) => void batches.push({ bodies: (event as SQSEvent).Records.map((record) => record.body), at: performance.now() }) },
