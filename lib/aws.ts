@@ -73,9 +73,10 @@ const RETRIES = 2;
 function lazyClient(env: Env, endpoint: string | undefined, plugins: unknown[] = []): () => Promise<Client> {
   let client: Promise<Client> | undefined;
   return () => {
+    if (client) return client;
     // Where `env` names them: otherwise aws-lite reads the same variables from the process's environment.
     const { AWS_REGION: region, AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
-    client ??= awsLite({
+    client = awsLite({
       ...(endpoint ? { endpoint } : {}),
       ...(region ? { region } : {}),
       ...(accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } : {}),
