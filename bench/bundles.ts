@@ -24,9 +24,8 @@ async function bundle(entry: string, outfile: string, { tracing = false }: { tra
  */
 export async function bundles(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const sdkAlone = join(OUT, 'sdk-clients-alone.js');
-  writeFileSync(sdkAlone, SDK_CLIENTS_ALONE);
-  const baseline = await bundle(sdkAlone, join(OUT, 'sdk-clients-alone.bundled.cjs'));
+  writeFileSync(SDK_ALONE, SDK_CLIENTS_ALONE);
+  const baseline = await bundle(SDK_ALONE, join(OUT, 'sdk-clients-alone.bundled.cjs'));
   for (const fn of FUNCTIONS) {
     const ours = await bundle(join(ROOT, `functions/${fn}.ts`), join(OUT, `${fn}.cjs`));
     const target = fn === 'checkout' ? 400 : Infinity;
@@ -63,6 +62,8 @@ new SecretsManagerClient({});
 DynamoDBDocumentClient.from(new DynamoDBClient({}));
 new SQSClient({});
 `;
+/** Written by `bundles`, which the cold starts need anyway (`--only bundles,cold_starts`). */
+const SDK_ALONE = join(OUT, 'sdk-clients-alone.cjs');
 
 /**
  * The checkout's whole load against the AWS SDK's three clients alone, as the runtime carries them,
@@ -70,21 +71,19 @@ new SQSClient({});
  * init-overhead target on this machine today, which the empty module's pairs cannot say.
  */
 async function sdkShareOfCheckout(): Promise<void> {
-  const sdkAlone = join(OUT, 'sdk-clients-alone.cjs');
-  writeFileSync(sdkAlone, SDK_CLIENTS_ALONE);
   const checkout = join(OUT, 'checkout.cjs');
   const requireMs = async (file: string) => {
     const { stdout } = await promisify(execFile)(process.execPath, ['-e', `const t = performance.now(); require(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t))`], { cwd: ROOT, env: { ...process.env, ...FAKE_ENV } });
     return Number(stdout);
   };
   // One untimed load of each first, as for the cold starts.
-  await requireMs(sdkAlone);
+  await requireMs(SDK_ALONE);
   await requireMs(checkout);
   const ours: number[] = [];
   const sdk: number[] = [];
   for (let i = 0; i < 20; i++) {
     ours.push(await requireMs(checkout));
-    sdk.push(await requireMs(sdkAlone));
+    sdk.push(await requireMs(SDK_ALONE));
   }
   const checkoutMs = round(median(ours), 1);
   const sdkMs = round(median(sdk), 1);
