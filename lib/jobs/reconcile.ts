@@ -10,8 +10,10 @@ import type { Log } from '../log';
 import { findAttemptedCard, findAttemptedPayment } from './attempts';
 import { jobCustomerReference, paymentReference, verificationReference } from './references';
 import type { HyperswitchCall } from './run-context';
-import type { CustomerSpec, JobRecord } from './schemas';
+import { newJobRecord } from './record';
+import type { CustomerSpec, JobError, JobRecord } from './schemas';
 import { CHARGED } from './steps/payment';
+import { holdSavedCard } from './steps/payment-method';
 import type { JobStore } from './store';
 
 export interface ReconcileDeps {
@@ -82,4 +84,22 @@ export async function reconcileFailedJob(job: JobRecord, deps: ReconcileDeps, cu
   }
   if (Object.keys(found).length > 0) log.warn('A failed job had saved a card or made a payment; recorded on the job', { jobId: job.job_id, ...found });
   return found;
+}
+
+const RETRIES_EXHAUSTED: JobError = { code: 'retries_exhausted', message: 'The job could not be completed after repeated attempts', retryable: false };
+
+/**
+ * A job whose message SQS gave up on (the dead-letter handler's): it ends `failed`
+ * (`retries_exhausted`) unless it ended already, and a failed job is reconciled with Hyperswitch. A
+ * job that ended `succeeded` holds the card it saved: its last delivery the queue allowed may have
+ * ended it and stopped before the hold that goes beside the end (`cardHeldWithEnd`), and no
+ * delivery is left to make that good. Returns the record as it now stands, for its events.
+ */
+export async function settleDeadLetteredJob(jobId: string, deps: ReconcileDeps, customer?: CustomerSpec): Promise<JobRecord | undefined> {
+  const job = await deps.store.failUnlessFinished(jobId, RETRIES_EXHAUSTED, () => newJobRecord({ jobId, source: 'queue' }));
+  if (!job) return undefined;
+  if (job.status === 'succeeded') await holdSavedCard(deps, jobId, job.steps);
+  const found = await reconcileFailedJob(job, deps, customer);
+  // After the reconciliation: a card or payment it found is part of what the events say.
+  return Object.keys(found).length > 0 ? ((await deps.store.get(jobId)) ?? job) : job;
 }

@@ -48,17 +48,25 @@ export function cardHeldWithEnd(message: VaultJobMessage): boolean {
  * write that fails leaves the message to come back and hold it.
  */
 export async function holdRecordedCard(deps: Pick<PipelineDeps, 'store' | 'log' | 'crashPoint'>, message: VaultJobMessage, steps: JobSteps): Promise<void> {
+  if (cardHeldWithEnd(message)) await holdSavedCard(deps, message.job_id, steps);
+}
+
+/**
+ * Holds for the job the card its steps record as saved, if any (a no-op where the job holds it). A
+ * write that fails is a `RetryLaterError`: the message comes back to hold it.
+ */
+export async function holdSavedCard(deps: Pick<PipelineDeps, 'store' | 'log' | 'crashPoint'>, jobId: string, steps: JobSteps): Promise<void> {
   const saved = steps.payment_method;
-  if (!cardHeldWithEnd(message) || saved.status !== 'succeeded' || !saved.payment_method_id) return;
+  if (saved.status !== 'succeeded' || !saved.payment_method_id) return;
   deps.crashPoint?.('before hold');
   let held: boolean;
   try {
-    held = await deps.store.holdPaymentMethod(saved.payment_method_id, message.job_id);
+    held = await deps.store.holdPaymentMethod(saved.payment_method_id, jobId);
   } catch (error) {
-    throw new RetryLaterError(`Job ${message.job_id}: its card could not be held; the next delivery holds it`, error);
+    throw new RetryLaterError(`Job ${jobId}: its card could not be held; the next delivery holds it`, error);
   }
   // Only a merchant that named this job's customer in another job, saving the same card, could get here.
-  if (!held) deps.log.error('The card the job saved is held by another job', { jobId: message.job_id, paymentMethodId: saved.payment_method_id });
+  if (!held) deps.log.error('The card the job saved is held by another job', { jobId, paymentMethodId: saved.payment_method_id });
 }
 
 /**

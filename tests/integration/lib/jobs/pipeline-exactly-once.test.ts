@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decryptJson } from '../../../../lib/crypto';
-import { customerReference, paymentReference, reconcileFailedJob, RetryLaterError, runVaultJob, SimulatedCrash, type CardJobMessage, type SealedCard, type VaultJobMessage } from '../../../../lib/jobs';
+import { customerReference, paymentReference, reconcileFailedJob, RetryLaterError, runVaultJob, settleDeadLetteredJob, SimulatedCrash, type CardJobMessage, type SealedCard, type VaultJobMessage } from '../../../../lib/jobs';
 import { cardCreateRequest } from '../../../../lib/jobs/steps/payment-method';
 import { eventually } from '../../../../local/stack-process';
 import { deps, hyperswitch, inspect, job, keys, killedThenRedelivered, pastSettle, store, usePipelineStack } from '../../../helpers/pipeline';
@@ -15,6 +15,7 @@ describe('runVaultJob', () => {
   describe('one payment method per job, at scale (the named cases of the 10 000-job fault suite)', () => {
     const sharedCustomer = () => ({ name: 'Jane Doe', email: 'jane@example.com', merchant_reference_id: `shared-${randomUUID()}` });
     const openedCard = async (message: VaultJobMessage) => decryptJson(keys, (message as CardJobMessage).card, message.job_id) as SealedCard;
+    const reconcileDeps = () => ({ store, vault: hyperswitch.vault, payments: hyperswitch.payments, log: hyperswitch.log });
     const methodsOf = async (jobId: string) => {
       const customerId = (await store.get(jobId))!.steps.customer.customer_id!;
       return hyperswitch.simulator.objects().payment_methods.filter((method) => method.customer_id === customerId);
@@ -110,20 +111,18 @@ describe('runVaultJob', () => {
       const message = job({ charge: { amount: 1200, currency: 'USD' } });
       hyperswitch.simulator.faults.enqueue([{ kind: 'act_then_timeout', route: 'POST /v2/payment-methods' }]);
       await expect(runVaultJob(message, deps())).rejects.toBeInstanceOf(RetryLaterError);
-      // As the dead-letter handler does once retries are exhausted: fail the job, then reconcile it.
-      await store.failUnlessFinished(message.job_id, { code: 'retries_exhausted', message: 'x', retryable: false });
-      const failed = (await store.get(message.job_id))!;
-      expect(failed.steps.payment_method.payment_method_id).toBeUndefined();
-      const found = await reconcileFailedJob(failed, { store, vault: hyperswitch.vault, payments: hyperswitch.payments, log: hyperswitch.log });
+      expect((await store.get(message.job_id))!.steps.payment_method.payment_method_id).toBeUndefined();
+      // Retries exhausted, the dead-letter handler's: fail the job, then reconcile it.
+      const settled = await settleDeadLetteredJob(message.job_id, reconcileDeps());
       const [saved] = hyperswitch.simulator.objects().payment_methods;
-      expect(found).toEqual({ payment_method_id: saved!.id });
-      expect(await store.get(message.job_id)).toMatchObject({
+      expect(settled).toEqual(await store.get(message.job_id));
+      expect(settled).toMatchObject({
         status: 'failed',
         error: { code: 'retries_exhausted' },
         steps: { payment_method: { status: 'succeeded', payment_method_id: saved!.id, recovered_after_failure: true } },
       });
       // Reconciling again changes nothing; a job with nothing lost finds nothing.
-      await expect(reconcileFailedJob((await store.get(message.job_id))!, { store, vault: hyperswitch.vault, payments: hyperswitch.payments, log: hyperswitch.log })).resolves.toEqual({});
+      await expect(reconcileFailedJob((await store.get(message.job_id))!, reconcileDeps())).resolves.toEqual({});
     });
 
     it('orphan reconciliation: a run killed after saving the card, before it wrote anything, leaves no card behind once the job is dead-lettered', async () => {
@@ -132,25 +131,22 @@ describe('runVaultJob', () => {
         if (point === 'after paymentMethods.create') throw new SimulatedCrash(point);
       };
       await expect(runVaultJob(message, deps({ crashPoint: killAfterCard }))).rejects.toBeInstanceOf(SimulatedCrash);
-      await store.failUnlessFinished(message.job_id, { code: 'retries_exhausted', message: 'x', retryable: false });
-      const failed = (await store.get(message.job_id))!;
       // Results ride on the next write: the customer and the card are on no record.
-      expect(failed.steps.customer.customer_id).toBeUndefined();
+      expect((await store.get(message.job_id))!.steps.customer.customer_id).toBeUndefined();
+      const settled = await settleDeadLetteredJob(message.job_id, reconcileDeps(), message.customer);
       const customer = hyperswitch.simulator.objects().customers.find((c) => c.merchant_reference_id === customerReference(message.job_id))!;
       const [saved] = hyperswitch.simulator.objects().payment_methods.filter((method) => method.customer_id === customer.id);
-      const found = await reconcileFailedJob(failed, { store, vault: hyperswitch.vault, payments: hyperswitch.payments, log: hyperswitch.log }, message.customer);
-      expect(found).toEqual({ payment_method_id: saved!.id });
-      expect((await store.get(message.job_id))!.steps.payment_method).toMatchObject({ payment_method_id: saved!.id, recovered_after_failure: true });
+      expect(settled).toMatchObject({ status: 'failed', steps: { payment_method: { payment_method_id: saved!.id, recovered_after_failure: true } } });
+      expect(await store.paymentMethodHolder(saved!.id)).toBe(message.job_id);
     });
 
     it('orphan reconciliation: a payment made by an attempt whose answer was lost is recorded on the failed job', async () => {
       const message = job({ charge: { amount: 1300, currency: 'USD' } });
       hyperswitch.simulator.faults.enqueue([{ kind: 'act_then_fail', route: 'POST /v2/payments' }]);
       await expect(runVaultJob(message, deps())).rejects.toBeInstanceOf(RetryLaterError);
-      await store.failUnlessFinished(message.job_id, { code: 'retries_exhausted', message: 'x', retryable: false });
-      const found = await reconcileFailedJob((await store.get(message.job_id))!, { store, vault: hyperswitch.vault, payments: hyperswitch.payments, log: hyperswitch.log });
-      expect(found.payment_id).toMatch(/_pay_/);
-      expect((await store.get(message.job_id))!.steps.payment).toMatchObject({ status: 'succeeded', payment_id: found.payment_id, recovered_after_failure: true });
+      const settled = await settleDeadLetteredJob(message.job_id, reconcileDeps());
+      expect(settled).toMatchObject({ status: 'failed', steps: { payment: { status: 'succeeded', payment_id: expect.stringMatching(/_pay_/), recovered_after_failure: true } } });
+      expect(settled).toEqual(await store.get(message.job_id));
     });
   });
 
