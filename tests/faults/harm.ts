@@ -25,8 +25,11 @@ export interface HarmCounters {
   unrecorded_payments: number;
 }
 
+/** What harmed a job: a counter of `countHarm`'s, or a card the job saved that the job table does not hold for it (the suite's). */
+export type Harm = keyof HarmCounters | 'unheld_cards';
+
 export interface HarmedJob {
-  harm: keyof HarmCounters;
+  harm: Harm;
   job_id: string;
   record?: JobRecord;
   objects: { customers: SimObjects['customers']; payment_methods: SimObjects['payment_methods']; payments: SimObjects['payments'] };
@@ -41,8 +44,8 @@ export interface HarmedJob {
   log_lines: string[];
 }
 
-export function countHarm(submitted: SubmittedJob[], records: JobRecord[], objects: SimObjects): { counters: HarmCounters; harmedJobIds: Map<string, keyof HarmCounters> } {
-  const harmed = new Map<string, keyof HarmCounters>();
+export function countHarm(submitted: SubmittedJob[], records: JobRecord[], objects: SimObjects): { counters: HarmCounters; harmedJobIds: Map<string, Harm> } {
+  const harmed = new Map<string, Harm>();
   const byCustomer = new Map<string, JobRecord[]>();
   for (const record of records) {
     const customerId = record.steps.customer.customer_id;
@@ -112,7 +115,7 @@ export function countHarm(submitted: SubmittedJob[], records: JobRecord[], objec
 }
 
 /** The evidence for one harmed job. */
-export function evidence(jobId: string, harm: keyof HarmCounters, records: JobRecord[], objects: SimObjects, journal: JournalEntry[], logLines: string[]): HarmedJob {
+export function evidence(jobId: string, harm: Harm, records: JobRecord[], objects: SimObjects, journal: JournalEntry[], logLines: string[]): HarmedJob {
   const record = records.find((candidate) => candidate.job_id === jobId);
   const jobLines = logLines.filter((line) => line.includes(jobId));
   const customerId = record?.steps.customer.customer_id;

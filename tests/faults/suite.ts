@@ -96,9 +96,11 @@ function plan(count: number): PlannedJob[] {
   });
 }
 
-/** Succeeded jobs whose saved card is not held for them: its hold goes with the end, or before it. */
-function unheldCards(records: JobRecord[], holds: Map<string, string>): number {
-  return records.filter(({ job_id: jobId, status, steps: { payment_method: saved } }) => status === 'succeeded' && saved.status === 'succeeded' && saved.payment_method_id && holds.get(saved.payment_method_id) !== jobId).length;
+/** Succeeded jobs whose saved card is not held for them (their ids): its hold goes with the end, or before it. */
+function unheldCards(records: JobRecord[], holds: Map<string, string>): string[] {
+  return records
+    .filter(({ job_id: jobId, status, steps: { payment_method: saved } }) => status === 'succeeded' && saved.status === 'succeeded' && saved.payment_method_id && holds.get(saved.payment_method_id) !== jobId)
+    .map(({ job_id: jobId }) => jobId);
 }
 
 function request(job: PlannedJob, i: number) {
@@ -249,6 +251,8 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
     const [sim, objects, journal, holds] = await Promise.all([stack.inspect(), stack.objects(), stack.journal(), stack.holds()]);
     const logLines = stack.output().split('\n');
     const { counters, harmedJobIds } = countHarm(accepted.map(({ jobId, job }) => ({ jobId, sharedCustomer: job.sharedCustomer })), records, objects);
+    const unheld = unheldCards(records, holds);
+    for (const jobId of unheld) if (!harmedJobIds.has(jobId)) harmedJobIds.set(jobId, 'unheld_cards');
     const crashes = (stack.output().match(/"message":"Simulated crash"/g) ?? []).length;
     // Evidence for whoever reads a run: the stack's log, the jobs that did not end, and for every
     // harmed job its record, the simulator's objects and requests for it, and its log lines.
@@ -280,7 +284,7 @@ export async function runFaultSuite({ jobs, seed = 7, timeoutMs = 10 * 60_000, p
       succeeded_jobs: records.filter((job) => job.status === 'succeeded').length,
       retries_exhausted_jobs: failed.filter((job) => job.error?.code === 'retries_exhausted').length,
       shopper_failed_jobs: failed.filter((job) => job.error?.code === 'authentication_failed').length,
-      unheld_cards: unheldCards(records, holds),
+      unheld_cards: unheld.length,
       cards_recorded_on_failed_jobs: failed.filter((job) => job.steps.payment_method.payment_method_id).length,
       ...eventHarm(merchant, records),
       webhooks: { ...merchant.stats, ...Object.fromEntries(Object.entries(sim.webhooks ?? {}).map(([name, value]) => [`hyperswitch_${name}`, value])) },
