@@ -26,9 +26,10 @@ function whatItNames(body: string): { jobId?: string; customer?: CustomerSpec } 
 /**
  * A message SQS gave up on: its job ends `failed` (`retries_exhausted`) at once, then is reconciled
  * with Hyperswitch (a card or payment an attempt made without our knowing is recorded on it); a job
- * that had ended `succeeded` holds its card (lib/jobs/reconcile.ts). If Hyperswitch or the table
- * cannot be reached, the record is a batch failure and comes back. Then the message, card envelope
- * and all, is deleted.
+ * that had ended `succeeded` holds its card, and one waiting for the shopper is resolved
+ * (lib/jobs/reconcile.ts). If Hyperswitch or the table cannot be reached, or the shopper's wait is
+ * not over, the record is a batch failure and comes back. Then the message, card envelope and all,
+ * is deleted.
  */
 async function handleRecord(record: SQSRecord): Promise<void> {
   count('DeadLetters');

@@ -7,9 +7,10 @@
  */
 import { HyperswitchNotFoundError, type PaymentsApi, type VaultApi } from '../hyperswitch';
 import type { Log } from '../log';
+import { resolveAwaitingAction } from './action';
 import { findAttemptedCard, findAttemptedPayment } from './attempts';
 import { jobCustomerReference, paymentReference, verificationReference } from './references';
-import type { HyperswitchCall } from './run-context';
+import { RetryLaterError, type HyperswitchCall } from './run-context';
 import { newJobRecord } from './record';
 import type { CustomerSpec, JobError, JobRecord } from './schemas';
 import { CHARGED } from './steps/payment';
@@ -21,6 +22,7 @@ export interface ReconcileDeps {
   vault: VaultApi;
   payments: PaymentsApi;
   log: Log;
+  clock?: () => number;
 }
 
 export interface Reconciliation {
@@ -90,14 +92,25 @@ const RETRIES_EXHAUSTED: JobError = { code: 'retries_exhausted', message: 'The j
 
 /**
  * A job whose message SQS gave up on (the dead-letter handler's): it ends `failed`
- * (`retries_exhausted`) unless it ended already, and a failed job is reconciled with Hyperswitch. A
- * job that ended `succeeded` holds the card it saved: its last delivery the queue allowed may have
- * ended it and stopped before the hold that goes beside the end (`cardHeldWithEnd`), and no
- * delivery is left to make that good. Returns the record as it now stands, for its events.
+ * (`retries_exhausted`) unless it ended already, and a failed job is reconciled with Hyperswitch.
+ * The last receive the queue allows may have done more than fail, and no delivery is left to make
+ * it good:
+ * - it may have ended the job `succeeded` and stopped before the card's hold that goes beside the
+ *   end (`cardHeldWithEnd`): the card is held here;
+ * - it may have parked the job for the shopper, whose message comes back here when the wait ends:
+ *   the job is resolved as the worker would (the payment as it became, or
+ *   `authentication_expired`). If it is not over yet, the dead letter comes back.
+ *
+ * Returns the record as it now stands, for its events.
  */
 export async function settleDeadLetteredJob(jobId: string, deps: ReconcileDeps, customer?: CustomerSpec): Promise<JobRecord | undefined> {
   const job = await deps.store.failUnlessFinished(jobId, RETRIES_EXHAUSTED, () => newJobRecord({ jobId, source: 'queue' }));
   if (!job) return undefined;
+  if (job.status === 'requires_action') {
+    const resolved = await resolveAwaitingAction(job, deps);
+    if (resolved.status === 'requires_action') throw new RetryLaterError(`Job ${jobId} still waits for the shopper: its dead letter comes back`);
+    return resolved;
+  }
   if (job.status === 'succeeded') await holdSavedCard(deps, jobId, job.steps);
   const found = await reconcileFailedJob(job, deps, customer);
   // After the reconciliation: a card or payment it found is part of what the events say.

@@ -3,7 +3,7 @@
  * waits for the shopper, and merchant-initiated charges of a saved card.
  */
 import { randomUUID } from 'node:crypto';
-import { resolveAwaitingAction, runVaultJob, type VaultJobMessage } from '../../../../lib/jobs';
+import { resolveAwaitingAction, RetryLaterError, runVaultJob, settleDeadLetteredJob, type VaultJobMessage } from '../../../../lib/jobs';
 import { validCheckout } from '../../../fixtures/checkouts';
 import { deps, hyperswitch, inspect, job, store, usePipelineStack } from '../../../helpers/pipeline';
 
@@ -36,6 +36,35 @@ describe('runVaultJob', () => {
       // A late reader holding the old record cannot move the job again.
       await expect(store.resolveAction(message.job_id, 'payment', { status: 'succeeded' }, { status: 'succeeded' })).resolves.toBeUndefined();
       expect((await store.get(message.job_id))?.status).toBe('failed');
+    });
+    describe('its message back at the end of the wait on the last receive the queue allows, so in the dead-letter handler', () => {
+      const settle = (jobId: string, clock?: () => number) => settleDeadLetteredJob(jobId, { store, vault: hyperswitch.vault, payments: hyperswitch.payments, log: hyperswitch.log, clock });
+      const parkedJob = async () => {
+        const message = threeDs();
+        await runVaultJob(message, deps());
+        return (await store.get(message.job_id))!;
+      };
+
+      it('ends the job authentication_expired when the shopper did not authenticate', async () => {
+        const parked = await parkedJob();
+        const settled = await settle(parked.job_id, () => Date.parse(parked.action_expires_at!) + 1_000);
+        expect(settled).toMatchObject({ status: 'failed', error: { code: 'authentication_expired' } });
+        expect(await store.get(parked.job_id)).toEqual(settled);
+        expect(inspect().payments).toBe(1);
+      });
+
+      it("ends the job succeeded when the shopper approved, with no second payment", async () => {
+        const parked = await parkedJob();
+        expect(hyperswitch.simulator.completeChallengeForTests(parked.steps.payment.payment_id!, true)).toBe(true);
+        await expect(settle(parked.job_id)).resolves.toMatchObject({ status: 'succeeded', steps: { payment: { status: 'succeeded' } } });
+        expect(inspect().payments).toBe(1);
+      });
+
+      it('leaves a wait that is not over to the dead letter coming back', async () => {
+        const parked = await parkedJob();
+        await expect(settle(parked.job_id)).rejects.toBeInstanceOf(RetryLaterError);
+        expect((await store.get(parked.job_id))?.status).toBe('requires_action');
+      });
     });
   });
 
