@@ -42,6 +42,12 @@ export function deps(overrides: Partial<PipelineDeps> = {}): PipelineDeps {
   return { store, vault: hyperswitch.vault, payments: hyperswitch.payments, dataKeys: async () => keys, log: hyperswitch.log, leaseMs: 5_000, intentFreshMs: 2_000, settleMs: 0, offSessionRequiresSetup: true, verificationCurrency: 'USD', actionWindowMs: 60_000, ...overrides };
 }
 
+/** A merchant-initiated charge (300 EUR, the shopper absent) of the card `saved` saved, for its customer. */
+export async function chargeOf(saved: VaultJobMessage): Promise<VaultJobMessage> {
+  const { steps } = (await store.get(saved.job_id))!;
+  return { schema: 'vault-job/v1', job_id: `job-${randomUUID()}`, customer: { customer_id: steps.customer.customer_id! }, payment_method_id: steps.payment_method.payment_method_id!, charge: { amount: 300, currency: 'EUR' }, customer_present: false };
+}
+
 /** A redelivery once an earlier create whose outcome was lost can no longer commit (here settleMs is 0, intentFreshMs 2 s). */
 export const pastSettle = () => deps({ clock: () => Date.now() + 2_001 });
 

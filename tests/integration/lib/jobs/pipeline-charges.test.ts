@@ -2,10 +2,9 @@
  * Charges that need more than one run (lib/jobs/action.ts, steps/charge.ts): 3-D Secure, where the job
  * waits for the shopper, and merchant-initiated charges of a saved card.
  */
-import { randomUUID } from 'node:crypto';
-import { resolveAwaitingAction, RetryLaterError, runVaultJob, settleDeadLetteredJob, type VaultJobMessage } from '../../../../lib/jobs';
+import { resolveAwaitingAction, RetryLaterError, runVaultJob, settleDeadLetteredJob } from '../../../../lib/jobs';
 import { validCheckout } from '../../../fixtures/checkouts';
-import { deps, hyperswitch, inspect, job, store, usePipelineStack } from '../../../helpers/pipeline';
+import { chargeOf, deps, hyperswitch, inspect, job, store, usePipelineStack } from '../../../helpers/pipeline';
 
 usePipelineStack();
 
@@ -38,7 +37,6 @@ describe('runVaultJob', () => {
       expect((await store.get(message.job_id))?.status).toBe('failed');
     });
     describe('its message back at the end of the wait on the last receive the queue allows, so in the dead-letter handler', () => {
-      const settle = (jobId: string, clock?: () => number) => settleDeadLetteredJob(jobId, { store, vault: hyperswitch.vault, payments: hyperswitch.payments, log: hyperswitch.log, clock });
       const parkedJob = async () => {
         const message = threeDs();
         await runVaultJob(message, deps());
@@ -47,7 +45,7 @@ describe('runVaultJob', () => {
 
       it('ends the job authentication_expired when the shopper did not authenticate', async () => {
         const parked = await parkedJob();
-        const settled = await settle(parked.job_id, () => Date.parse(parked.action_expires_at!) + 1_000);
+        const settled = await settleDeadLetteredJob(parked.job_id, deps({ clock: () => Date.parse(parked.action_expires_at!) + 1_000 }));
         expect(settled).toMatchObject({ status: 'failed', error: { code: 'authentication_expired' } });
         expect(await store.get(parked.job_id)).toEqual(settled);
         expect(inspect().payments).toBe(1);
@@ -56,24 +54,19 @@ describe('runVaultJob', () => {
       it("ends the job succeeded when the shopper approved, with no second payment", async () => {
         const parked = await parkedJob();
         expect(hyperswitch.simulator.completeChallengeForTests(parked.steps.payment.payment_id!, true)).toBe(true);
-        await expect(settle(parked.job_id)).resolves.toMatchObject({ status: 'succeeded', steps: { payment: { status: 'succeeded' } } });
+        await expect(settleDeadLetteredJob(parked.job_id, deps())).resolves.toMatchObject({ status: 'succeeded', steps: { payment: { status: 'succeeded' } } });
         expect(inspect().payments).toBe(1);
       });
 
       it('leaves a wait that is not over to the dead letter coming back', async () => {
         const parked = await parkedJob();
-        await expect(settle(parked.job_id)).rejects.toBeInstanceOf(RetryLaterError);
+        await expect(settleDeadLetteredJob(parked.job_id, deps())).rejects.toBeInstanceOf(RetryLaterError);
         expect((await store.get(parked.job_id))?.status).toBe('requires_action');
       });
     });
   });
 
   describe('merchant-initiated charges', () => {
-    const chargeOf = async (saved: VaultJobMessage): Promise<VaultJobMessage> => {
-      const { steps } = (await store.get(saved.job_id))!;
-      return { schema: 'vault-job/v1', job_id: `job-${randomUUID()}`, customer: { customer_id: steps.customer.customer_id! }, payment_method_id: steps.payment_method.payment_method_id!, charge: { amount: 300, currency: 'EUR' }, customer_present: false };
-    };
-
     it('are refused for a card no customer-initiated setup readied, before Hyperswitch is asked', async () => {
       const saved = job();
       await runVaultJob(saved, deps());

@@ -15,7 +15,6 @@ describe('runVaultJob', () => {
   describe('one payment method per job, at scale (the named cases of the 10 000-job fault suite)', () => {
     const sharedCustomer = () => ({ name: 'Jane Doe', email: 'jane@example.com', merchant_reference_id: `shared-${randomUUID()}` });
     const openedCard = async (message: VaultJobMessage) => decryptJson(keys, (message as CardJobMessage).card, message.job_id) as SealedCard;
-    const reconcileDeps = () => ({ store, vault: hyperswitch.vault, payments: hyperswitch.payments, log: hyperswitch.log });
     const methodsOf = async (jobId: string) => {
       const customerId = (await store.get(jobId))!.steps.customer.customer_id!;
       return hyperswitch.simulator.objects().payment_methods.filter((method) => method.customer_id === customerId);
@@ -113,7 +112,7 @@ describe('runVaultJob', () => {
       await expect(runVaultJob(message, deps())).rejects.toBeInstanceOf(RetryLaterError);
       expect((await store.get(message.job_id))!.steps.payment_method.payment_method_id).toBeUndefined();
       // Retries exhausted, the dead-letter handler's: fail the job, then reconcile it.
-      const settled = await settleDeadLetteredJob(message.job_id, reconcileDeps());
+      const settled = await settleDeadLetteredJob(message.job_id, deps());
       const [saved] = hyperswitch.simulator.objects().payment_methods;
       expect(settled).toEqual(await store.get(message.job_id));
       expect(settled).toMatchObject({
@@ -122,7 +121,7 @@ describe('runVaultJob', () => {
         steps: { payment_method: { status: 'succeeded', payment_method_id: saved!.id, recovered_after_failure: true } },
       });
       // Reconciling again changes nothing; a job with nothing lost finds nothing.
-      await expect(reconcileFailedJob((await store.get(message.job_id))!, reconcileDeps())).resolves.toEqual({});
+      await expect(reconcileFailedJob((await store.get(message.job_id))!, deps())).resolves.toEqual({});
     });
 
     it('orphan reconciliation: a run killed after saving the card, before it wrote anything, leaves no card behind once the job is dead-lettered', async () => {
@@ -133,7 +132,7 @@ describe('runVaultJob', () => {
       await expect(runVaultJob(message, deps({ crashPoint: killAfterCard }))).rejects.toBeInstanceOf(SimulatedCrash);
       // Results ride on the next write: the customer and the card are on no record.
       expect((await store.get(message.job_id))!.steps.customer.customer_id).toBeUndefined();
-      const settled = await settleDeadLetteredJob(message.job_id, reconcileDeps(), message.customer);
+      const settled = await settleDeadLetteredJob(message.job_id, deps(), message.customer);
       const customer = hyperswitch.simulator.objects().customers.find((c) => c.merchant_reference_id === customerReference(message.job_id))!;
       const [saved] = hyperswitch.simulator.objects().payment_methods.filter((method) => method.customer_id === customer.id);
       expect(settled).toMatchObject({ status: 'failed', steps: { payment_method: { payment_method_id: saved!.id, recovered_after_failure: true } } });
@@ -144,7 +143,7 @@ describe('runVaultJob', () => {
       const message = job({ charge: { amount: 1300, currency: 'USD' } });
       hyperswitch.simulator.faults.enqueue([{ kind: 'act_then_fail', route: 'POST /v2/payments' }]);
       await expect(runVaultJob(message, deps())).rejects.toBeInstanceOf(RetryLaterError);
-      const settled = await settleDeadLetteredJob(message.job_id, reconcileDeps());
+      const settled = await settleDeadLetteredJob(message.job_id, deps());
       expect(settled).toMatchObject({ status: 'failed', steps: { payment: { status: 'succeeded', payment_id: expect.stringMatching(/_pay_/), recovered_after_failure: true } } });
       expect(settled).toEqual(await store.get(message.job_id));
     });

@@ -3,10 +3,10 @@
  * the job's end or before it, and what a crash at each boundary leaves.
  */
 import { randomUUID } from 'node:crypto';
-import { customerReference, RetryLaterError, runVaultJob, settleDeadLetteredJob, type JobRecord, type JobStore, type VaultJobMessage } from '../../../../lib/jobs';
+import { customerReference, RetryLaterError, runVaultJob, settleDeadLetteredJob, type JobRecord, type JobStore } from '../../../../lib/jobs';
 import { eventually } from '../../../../local/stack-process';
 import { recordingLog } from '../../../helpers/log';
-import { deps, hyperswitch, inspect, job, killedThenRedelivered, store, storeWith, usePipelineStack } from '../../../helpers/pipeline';
+import { chargeOf, deps, hyperswitch, inspect, job, killedThenRedelivered, store, storeWith, usePipelineStack } from '../../../helpers/pipeline';
 
 usePipelineStack();
 
@@ -89,8 +89,6 @@ describe('runVaultJob', () => {
     });
 
     describe('the dead-letter handler', () => {
-      const settle = (jobId: string, log = hyperswitch.log) => settleDeadLetteredJob(jobId, { store, vault: hyperswitch.vault, payments: hyperswitch.payments, log });
-
       it('holds the card of a job whose last delivery the queue allowed ended it and failed to hold the card (no redelivery is left to)', async () => {
         const message = job();
         const { store: failing } = watchedStore(undefined, async () => {
@@ -99,19 +97,18 @@ describe('runVaultJob', () => {
         await expect(runVaultJob(message, deps({ store: failing }))).rejects.toBeInstanceOf(RetryLaterError);
         expect(await holderOf(message.job_id)).toBeUndefined();
         // SQS moves the message to the DLQ instead of giving it back to the worker.
-        await expect(settle(message.job_id)).resolves.toMatchObject({ status: 'succeeded' });
+        await expect(settleDeadLetteredJob(message.job_id, deps())).resolves.toMatchObject({ status: 'succeeded' });
         expect(await holderOf(message.job_id)).toBe(message.job_id);
       });
 
       it('leaves the card a succeeded job charged, not saved, to the job that saved it', async () => {
         const saved = job({ charge: { amount: 100, currency: 'EUR' } });
         await runVaultJob(saved, deps());
-        const { steps } = (await store.get(saved.job_id))!;
-        const mit: VaultJobMessage = { schema: 'vault-job/v1', job_id: `job-${randomUUID()}`, customer: { customer_id: steps.customer.customer_id! }, payment_method_id: steps.payment_method.payment_method_id!, charge: { amount: 300, currency: 'EUR' }, customer_present: false };
+        const mit = await chargeOf(saved);
         await expect(runVaultJob(mit, deps())).resolves.toMatchObject({ status: 'succeeded' });
         const log = recordingLog();
-        await expect(settle(mit.job_id, log)).resolves.toMatchObject({ status: 'succeeded' });
-        expect(await store.paymentMethodHolder(steps.payment_method.payment_method_id!)).toBe(saved.job_id);
+        await expect(settleDeadLetteredJob(mit.job_id, deps({ log }))).resolves.toMatchObject({ status: 'succeeded' });
+        expect(await store.paymentMethodHolder((await store.get(saved.job_id))!.steps.payment_method.payment_method_id!)).toBe(saved.job_id);
         expect(log.entries.filter((entry) => entry.level === 'error')).toEqual([]);
       });
     });
