@@ -4,6 +4,7 @@
  * was not saved, or the shopper not charged, while they were. Reconciliation looks both up — it
  * never creates — and records what it finds on the failed job, flagged `recovered_after_failure`,
  * so the merchant can use or delete the card (token management) and knows about the payment.
+ * `settleDeadLetteredJob` is the dead-letter handler's work around it.
  */
 import { HyperswitchNotFoundError, type PaymentsApi, type VaultApi } from '../hyperswitch';
 import type { Log } from '../log';
