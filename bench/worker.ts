@@ -1,12 +1,13 @@
 /** The worker through the real local stack: throughput by jobs in flight, its CPU, the rate limiter, the fault suite's growth. */
 import { randomBytes } from 'node:crypto';
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { ChildProcess } from 'node:child_process';
+import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { HyperswitchTransport, VaultClient } from '../lib/hyperswitch';
 import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../lib/jobs';
 import { collectMetrics } from '../lib/metrics';
 import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
 import { LOCAL_CARD_KEYS } from '../local/stack';
-import { eventually, messagesIn, startStackProcess, type StackProcess } from '../local/stack-process';
+import { eventually, messagesIn, startHelper, startStackProcess, stopHelper, type StackProcess } from '../local/stack-process';
 import { busiestBetween, machineCpuMs, mainThread, mainThreads, timeBetween, treeCpuMs, type ThreadTime } from './cpu';
 import { record, round } from './figures';
 import { merchantEndpoint } from './merchant-endpoint';
@@ -20,18 +21,24 @@ const sealed = (jobId: string) =>
  * The local stack with the emulators and the simulator apart, its merchant events going to a healthy
  * endpoint: a merchant endpoint that refuses them would add its retries to the worker's process.
  */
-async function benchStack(env: Record<string, string>): Promise<StackProcess> {
+async function benchStack(env: Record<string, string>): Promise<StackProcess & { webhookUrl: string }> {
   const endpoint = await merchantEndpoint();
   const stack = await startStackProcess({ POWERTOOLS_LOG_LEVEL: 'WARN', S2S_VAULT_WEBHOOK_URL: endpoint.url, ...env }, { apart: true }).catch(async (error: unknown) => {
     await endpoint.close();
     throw error;
   });
-  return { ...stack, stop: () => stack.stop().finally(() => endpoint.close()) };
+  return { ...stack, webhookUrl: endpoint.url, stop: () => stack.stop().finally(() => endpoint.close()) };
 }
 
-async function publish(stack: StackProcess, ids: string[]) {
+/** Where a block's jobs go: our worker's queue, or the design floor's. */
+interface Worker {
+  queueUrl: string;
+  deliveriesQueueUrl: string;
+}
+
+async function publish(sqs: SQSClient, queueUrl: string, ids: string[]) {
   for (let i = 0; i < ids.length; i += 10) {
-    await stack.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queueUrl, Entries: ids.slice(i, i + 10).map((id, j) => ({ Id: String(j), MessageBody: sealed(id) })) }));
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: ids.slice(i, i + 10).map((id, j) => ({ Id: String(j), MessageBody: sealed(id) })) }));
   }
 }
 
@@ -59,8 +66,10 @@ const cardOf = (customerId: string) =>
  * could do here — the simulator's 50 ms, its own checks, its timer's lateness and the loopback —
  * before a job's writes, its queue and our client's work. Returns a block's jobs and its seconds.
  */
+const simulatorHeaders = { Authorization: `api-key=${SIM_DEFAULTS.vaultApiKey}`, 'X-Profile-Id': SIM_DEFAULTS.profileId, 'Content-Type': 'application/json', Accept: 'application/json' };
+
 function callsAlone(stack: StackProcess, concurrency: number): (name: string, jobsPerLoop: number) => Promise<Block> {
-  const headers = { Authorization: `api-key=${SIM_DEFAULTS.vaultApiKey}`, 'X-Profile-Id': SIM_DEFAULTS.profileId, 'Content-Type': 'application/json', Accept: 'application/json' };
+  const headers = simulatorHeaders;
   const post = async (path: string, body: unknown): Promise<{ id: string }> => {
     const response = await fetch(`${stack.hyperswitch}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
     if (!response.ok) throw new Error(`the simulator answered ${path} with ${response.status}`);
@@ -83,16 +92,50 @@ interface Block {
   seconds: number;
 }
 
-/** Our worker on `ids`: published at once, timed until the queue is empty (a message leaves it only when its job ended). */
-async function workerBlock(stack: StackProcess, ids: string[]): Promise<Block> {
+/** A worker (ours, or the design's floor) on `ids`: published at once, timed until its queue is empty (a message leaves it only when its job ended). */
+async function workerBlock(stack: StackProcess, worker: Worker, ids: string[]): Promise<Block> {
   const started = performance.now();
-  await publish(stack, ids);
-  await drained(stack, stack.queueUrl);
+  await publish(stack.sqs, worker.queueUrl, ids);
+  await drained(stack, worker.queueUrl);
   return { jobs: ids.length, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Between blocks, off the clock: the merchant events of the jobs that just ended delivered, so that they load neither side of the next block. */
-const deliveriesDrained = (stack: StackProcess) => drained(stack, stack.queueUrl.replace(/vault-jobs$/, 'webhook-deliveries'));
+/** Between blocks, off the clock: the merchant events of the jobs that just ended delivered, so that they load no side of the next block. */
+const deliveriesDrained = (stack: StackProcess, worker: Worker) => drained(stack, worker.deliveriesQueueUrl);
+
+const ourWorker = (stack: StackProcess): Worker => ({ queueUrl: stack.queueUrl, deliveriesQueueUrl: stack.queueUrl.replace(/vault-jobs$/, 'webhook-deliveries') });
+
+/**
+ * The design's floor (bench/design-floor.ts) in a process of its own, on the stack's emulators,
+ * simulator and merchant endpoint, with queues of its own: a job's requests without our code.
+ */
+async function designFloor(stack: StackProcess & { webhookUrl: string }, concurrency: number): Promise<Worker & { pid: number; stop: () => Promise<void> }> {
+  const queue = async (name: string) => (await stack.sqs.send(new CreateQueueCommand({ QueueName: `bench-floor-${name}-${randomBytes(3).toString('hex')}`, Attributes: { VisibilityTimeout: '30' } }))).QueueUrl!;
+  const worker = { queueUrl: await queue('jobs'), deliveriesQueueUrl: await queue('deliveries') };
+  const child: ChildProcess = await startHelper(
+    ['bench/design-floor.ts'],
+    {
+      ...stack.awsEnv,
+      FLOOR_JOBS_QUEUE_URL: worker.queueUrl,
+      FLOOR_DELIVERIES_QUEUE_URL: worker.deliveriesQueueUrl,
+      FLOOR_TABLE_NAME: stack.tableName,
+      FLOOR_HYPERSWITCH_URL: stack.hyperswitch,
+      FLOOR_HYPERSWITCH_HEADERS: JSON.stringify(simulatorHeaders),
+      FLOOR_WEBHOOK_URL: stack.webhookUrl,
+      FLOOR_CONCURRENCY: String(concurrency),
+    },
+    'ready',
+  );
+  // A floor that failed would leave its queue full and the bench waiting: it says why instead.
+  child.stderr!.pipe(process.stderr);
+  child.once('exit', (code) => {
+    if (code !== 0 && code !== null) {
+      console.error(`The design floor exited with ${code}`);
+      process.exit(1);
+    }
+  });
+  return { ...worker, pid: child.pid!, stop: () => stopHelper(child) };
+}
 
 const rate = (blocks: Block[]) => blocks.reduce((sum, block) => sum + block.jobs, 0) / blocks.reduce((sum, block) => sum + block.seconds, 0);
 
@@ -118,6 +161,7 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
     WORKER_RECORD_CONCURRENCY: '1',
     HYPERSWITCH_RATE_LIMIT_PER_SECOND: '0',
   });
+  let stopFloor: (() => Promise<void>) | undefined;
   try {
     await stack.faults({ latencyMs: 50 });
     const idealBlock = callsAlone(stack, concurrency);
@@ -126,16 +170,22 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
     // (a fresh load of its bundle blocks the stack's one thread, ~0.1–0.3 s here) before the clock.
     // Cold starts have rows of their own.
     const warmUp = Array.from({ length: 2 * concurrency }, (_, i) => `bench-warm-c${concurrency}-${i}-${randomBytes(3).toString('hex')}`);
-    await workerBlock(stack, warmUp);
-    await deliveriesDrained(stack);
+    const worker = ourWorker(stack);
+    await workerBlock(stack, worker, warmUp);
+    await deliveriesDrained(stack, worker);
+    const floor = await designFloor(stack, concurrency);
+    stopFloor = floor.stop;
+    await workerBlock(stack, floor, warmUp.map((id) => `${id}-floor`));
+    await deliveriesDrained(stack, floor);
     const ids = Array.from({ length: jobs }, (_, i) => `bench-c${concurrency}-${i}-${randomBytes(3).toString('hex')}`);
-    // The calls alone and our worker take turns, ROUNDS blocks each, the order swapped every round:
-    // this VM's speed drifts by a tenth within a minute, and the calls alone measured once, before the
-    // worker, put that drift into the ratio (the same code read 0.871, and 0.952 in a run whose calls
-    // alone fell in a slow minute). CPU is counted over our blocks only.
+    // The calls alone, our worker and the design's floor take turns, ROUNDS blocks each, the order
+    // rotated every round: this VM's speed drifts by a tenth within a minute, and the calls alone
+    // measured once, before the worker, put that drift into the ratio (the same code read 0.871, and
+    // 0.952 in a run whose calls alone fell in a slow minute). CPU is counted over each side's blocks only.
     const ideal: Block[] = [];
     const ours: Block[] = [];
-    const cpu = { ours: 0, apart: 0 };
+    const floors: Block[] = [];
+    const cpu = { ours: 0, apart: 0, floor: 0 };
     // Over the blocks, on the clock only: the stack's event loop (ours) and the bench's (the calls
     // alone), on a core and ready but waiting for one; and the machine's cores.
     const eventLoop = { ours: { running: 0, waiting: 0 }, ideal: { running: 0, waiting: 0 } };
@@ -146,33 +196,40 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
       const turns = [
         async () => {
           const before = mainThread(process.pid)!;
-          ideal.push(await idealBlock(`floor-${round}`, IDEAL_JOBS_PER_LOOP / ROUNDS));
+          ideal.push(await idealBlock(`alone-${round}`, IDEAL_JOBS_PER_LOOP / ROUNDS));
           add(eventLoop.ideal, timeBetween(before, mainThread(process.pid)!));
         },
         async () => {
           const before = cpuNow();
           const threadsBefore = mainThreads(stack.pids.stack);
           const machineBefore = machineCpuMs();
-          ours.push(await workerBlock(stack, ids.slice((round * jobs) / ROUNDS, ((round + 1) * jobs) / ROUNDS)));
+          ours.push(await workerBlock(stack, worker, ids.slice((round * jobs) / ROUNDS, ((round + 1) * jobs) / ROUNDS)));
           const machineAfter = machineCpuMs();
           // The busiest main thread of the stack's processes (tsx's own is idle): the functions' event loop.
           add(eventLoop.ours, busiestBetween(threadsBefore, mainThreads(stack.pids.stack)));
           machine.busy += machineAfter.busy - machineBefore.busy;
           machine.total += machineAfter.total - machineBefore.total;
           // The jobs' CPU includes their events' deliveries, which the clock does not wait for.
-          await deliveriesDrained(stack);
+          await deliveriesDrained(stack, worker);
           const after = cpuNow();
           cpu.ours += after.ours - before.ours;
           cpu.apart += after.apart - before.apart;
         },
+        async () => {
+          const before = treeCpuMs(floor.pid);
+          floors.push(await workerBlock(stack, floor, ids.slice((round * jobs) / ROUNDS, ((round + 1) * jobs) / ROUNDS).map((id) => `${id}-floor`)));
+          await deliveriesDrained(stack, floor);
+          cpu.floor += treeCpuMs(floor.pid) - before;
+        },
       ];
-      for (const turn of round % 2 === 0 ? turns : turns.reverse()) await turn();
+      for (const turn of [...turns.slice(round % turns.length), ...turns.slice(0, round % turns.length)]) await turn();
     }
     await allSucceeded(stack, ids);
     const seconds = ours.reduce((sum, block) => sum + block.seconds, 0);
     const oursRate = rate(ours);
     const idealRate = rate(ideal);
-    Object.assign(cpu, { ours: cpu.ours / jobs, apart: cpu.apart / jobs });
+    const floorRate = rate(floors);
+    Object.assign(cpu, { ours: cpu.ours / jobs, apart: cpu.apart / jobs, floor: cpu.floor / jobs });
     if (concurrency === 4) Object.assign(cpuPerJob, { ...cpu, concurrency });
     const nominal = concurrency / (2 * 0.05);
     const { least, orLimitShown } = WORKER_TARGETS[concurrency] ?? { least: 0.85, orLimitShown: true };
@@ -192,9 +249,19 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
       target: `≥ ${least} of ideal${orLimitShown ? `, or the limit shown (the stack's event loop running or waiting for a core ≥ ${EVENT_LOOP_SATURATED * 100} % of the time)` : ''}`,
       met: oursRate / idealRate >= least || limitShown,
       unit: 'jobs/s',
-      detail: `${limitShown ? "the limit: the stack's event loop; " : ''}${jobs} jobs in ${round(seconds, 1)} s, after ${warmUp.length} that start the containers; ideal = the two calls alone, measured in turns with ours (${ROUNDS} blocks each; per block, ours ×${ours.map((block, i) => round(block.jobs / block.seconds / (ideal[i]!.jobs / ideal[i]!.seconds))).join(' ×')} of the calls alone beside it) (nominal concurrency / (2 × 50 ms) = ${nominal}: ours ×${round(oursRate / nominal)}, the calls alone ×${round(idealRate / nominal)}); CPU per job: stack ${round(cpu.ours, 1)} ms, emulators + simulator ${round(cpu.apart, 1)} ms (busiest: ${busiest}); the stack's event loop a job: ${perJob(eventLoop.ours, ours)} (the calls alone's loop: ${perJob(eventLoop.ideal, ideal)}); over our blocks' time it ran ${round(share(eventLoop.ours.running) * 100, 0)} % and waited for a core ${round(share(eventLoop.ours.waiting) * 100, 0)} %, the machine's cores were busy ${round((machine.busy / machine.total) * 100, 0)} %; CPU-bound ceiling on 2 cores ≈ ${round(2000 / (cpu.ours + cpu.apart), 0)} jobs/s`,
+      detail: `${limitShown ? "the limit: the stack's event loop; " : ''}${jobs} jobs in ${round(seconds, 1)} s, after ${warmUp.length} that start the containers; ideal = the two calls alone, measured in turns with ours (${ROUNDS} blocks each; per block, ours ×${ours.map((block, i) => round(block.jobs / block.seconds / (ideal[i]!.jobs / ideal[i]!.seconds))).join(' ×')} of the calls alone beside it) (nominal concurrency / (2 × 50 ms) = ${nominal}: ours ×${round(oursRate / nominal)}, the calls alone ×${round(idealRate / nominal)}); CPU per job: stack ${round(cpu.ours, 1)} ms, emulators + simulator ${round(cpu.apart, 1)} ms (busiest: ${busiest}); the stack's event loop a job: ${perJob(eventLoop.ours, ours)} (the calls alone's loop: ${perJob(eventLoop.ideal, ideal)}); over our blocks' time it ran ${round(share(eventLoop.ours.running) * 100, 0)} % and waited for a core ${round(share(eventLoop.ours.waiting) * 100, 0)} %, the machine's cores were busy ${round((machine.busy / machine.total) * 100, 0)} %; CPU-bound ceiling on 2 cores ≈ ${round(2000 / (cpu.ours + cpu.apart), 0)} jobs/s; the design's floor ×${round(floorRate / idealRate)} of the calls alone, ours ×${round(oursRate / floorRate)} of it`,
+    });
+    record({
+      name: `worker_design_floor_c${concurrency}`,
+      ours: round(floorRate, 1),
+      baseline: round(idealRate, 1),
+      target: "report: what the design's requests alone allow here",
+      met: true,
+      unit: 'jobs/s',
+      detail: `a vault-only job's requests (the receive, the customer with the claim beside it, the card, the end with the hold beside it, the events' message, the delete; each event recorded, POSTed and its attempt recorded) sent bare, without our code, in a process of its own (bench/design-floor.ts), in turns with ours and the calls alone (per block ×${floors.map((block, i) => round(block.jobs / block.seconds / (ideal[i]!.jobs / ideal[i]!.seconds))).join(' ×')} of the calls alone); our worker ×${round(oursRate / floorRate)} of it (what our code costs); CPU per job: the floor's process ${round(cpu.floor, 1)} ms, the stack's ${round(cpu.ours, 1)} ms`,
     });
   } finally {
+    await stopFloor?.();
     await stack.stop();
   }
 }
@@ -268,7 +335,7 @@ export async function rateLimitDiscipline(jobs: number): Promise<void> {
   try {
     await stack.faults({ rateLimitPerSecond: 80, retryAfterSeconds: 1 });
     const ids = Array.from({ length: jobs }, (_, i) => `bench-rl-${i}-${randomBytes(3).toString('hex')}`);
-    const { seconds } = await workerBlock(stack, ids);
+    const { seconds } = await workerBlock(stack, ourWorker(stack), ids);
     await allSucceeded(stack, ids);
     const ours429 = (await stack.inspect()).faults_injected.rate_limited;
     const floor = calls / 80;

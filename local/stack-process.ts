@@ -85,7 +85,7 @@ export interface StackProcessOptions {
 }
 
 /** Starts a command of this repository and waits until it prints `ready`. */
-async function startHelper(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
+export async function startHelper(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...NODE_WITH_TSX, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
@@ -101,7 +101,7 @@ async function startHelper(args: string[], env: Record<string, string>, ready: s
   return child;
 }
 
-async function stopHelper(child: ChildProcess): Promise<void> {
+export async function stopHelper(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
