@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
+import { cardOf } from './card-of';
 
 function setting(name: string): string {
   const value = process.env[name];
@@ -48,12 +49,7 @@ async function job(jobId: string): Promise<void> {
     post('/v2/customers', { name: 'Jane Doe', email: 'jane@example.com', merchant_reference_id: jobId }),
     documents.put({ TableName: table, Item: { job_id: jobId, status: 'processing', attempts: 1, lease_owner: 'floor', lease_until: Date.now() + 45_000, created_at: at, updated_at: at, request: pad(600) }, ConditionExpression: 'attribute_not_exists(job_id)' }),
   ]);
-  const method = await post('/v2/payment-methods', {
-    payment_method_type: 'card',
-    customer_id: customer.id,
-    storage_type: 'persistent',
-    payment_method_data: { card: { card_number: '4242424242424242', card_exp_month: '12', card_exp_year: '2030', card_holder_name: 'Jane Doe', card_issuing_country: 'US', card_cvc: '123' } },
-  });
+  const method = await post('/v2/payment-methods', cardOf(customer.id));
   await Promise.all([
     documents.update({
       TableName: table,

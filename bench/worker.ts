@@ -8,6 +8,7 @@ import { collectMetrics } from '../lib/metrics';
 import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
 import { LOCAL_CARD_KEYS } from '../local/stack';
 import { eventually, messagesIn, startHelper, startStackProcess, stopHelper, type StackProcess } from '../local/stack-process';
+import { cardOf } from './card-of';
 import { busiestBetween, machineCpuMs, mainThread, mainThreads, timeBetween, treeCpuMs, type ThreadTime } from './cpu';
 import { record, round } from './figures';
 import { merchantEndpoint } from './merchant-endpoint';
@@ -56,9 +57,8 @@ async function drained(stack: StackProcess, queueUrl: string) {
   );
 }
 
-/** The payment method of the Hyperswitch calls the bench makes without our worker (the calls alone, the naive loop). */
-const cardOf = (customerId: string) =>
-  ({ payment_method_type: 'card', customer_id: customerId, storage_type: 'persistent', payment_method_data: { card: { card_number: '4242424242424242', card_exp_month: '12', card_exp_year: '2030', card_holder_name: 'Jane Doe', card_issuing_country: 'US', card_cvc: '123' } } }) as const;
+/** How the bench's own Hyperswitch calls (the calls alone, the design's floor) authenticate to the simulator. */
+const simulatorHeaders = { Authorization: `api-key=${SIM_DEFAULTS.vaultApiKey}`, 'X-Profile-Id': SIM_DEFAULTS.profileId, 'Content-Type': 'application/json', Accept: 'application/json' };
 
 /**
  * The ideal, measured: `concurrency` loops making a job's two Hyperswitch calls back to back with a
@@ -66,12 +66,9 @@ const cardOf = (customerId: string) =>
  * could do here — the simulator's 50 ms, its own checks, its timer's lateness and the loopback —
  * before a job's writes, its queue and our client's work. Returns a block's jobs and its seconds.
  */
-const simulatorHeaders = { Authorization: `api-key=${SIM_DEFAULTS.vaultApiKey}`, 'X-Profile-Id': SIM_DEFAULTS.profileId, 'Content-Type': 'application/json', Accept: 'application/json' };
-
 function callsAlone(stack: StackProcess, concurrency: number): (name: string, jobsPerLoop: number) => Promise<Block> {
-  const headers = simulatorHeaders;
   const post = async (path: string, body: unknown): Promise<{ id: string }> => {
-    const response = await fetch(`${stack.hyperswitch}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const response = await fetch(`${stack.hyperswitch}${path}`, { method: 'POST', headers: simulatorHeaders, body: JSON.stringify(body) });
     if (!response.ok) throw new Error(`the simulator answered ${path} with ${response.status}`);
     return (await response.json()) as { id: string };
   };
