@@ -112,7 +112,10 @@ export async function settleDeadLetteredJob(jobId: string, deps: ReconcileDeps, 
     if (resolved.status === 'requires_action') throw new RetryLaterError(`Job ${jobId} still waits for the shopper: its dead letter comes back`);
     return resolved;
   }
-  if (job.status === 'succeeded') await holdSavedCard(deps, jobId, job.steps);
+  if (job.status === 'succeeded') {
+    await holdSavedCard(deps, jobId, job.steps);
+    return job;
+  }
   const found = await reconcileFailedJob(job, deps, customer);
   // After the reconciliation: a card or payment it found is part of what the events say.
   return Object.keys(found).length > 0 ? ((await deps.store.get(jobId)) ?? job) : job;
