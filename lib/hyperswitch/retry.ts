@@ -44,7 +44,7 @@ export function retryDelayMs(error: HyperswitchError, retriesSoFar: number, poli
 }
 
 /** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(header: string | undefined, now: number = Date.now()): number | undefined {
   if (!header) return undefined;
   const trimmed = header.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { subscribe } from 'node:diagnostics_channel';
 import type * as z from 'zod';
 import type { Log } from '../log';
 import { count, milliseconds, statusClass } from '../metrics';
@@ -12,6 +11,7 @@ import {
   HyperswitchUnexpectedResponseError,
   errorFromResponse,
 } from './errors';
+import { nodeHttpSend, type HttpSend } from './http';
 import type { RateLimiter } from './rate-limit';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelayMs, shouldRetry, type HttpMethod, type RetryPolicy } from './retry';
 
@@ -42,55 +42,36 @@ export interface TransportOptions {
   rateLimiter?: RateLimiter;
   retry?: RetryPolicy;
   log: Log;
-  fetch?: typeof fetch;
+  send?: HttpSend;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
 
-// undici reports these for a socket the peer reset or closed: typical of a keep-alive connection
-// the server dropped while the Lambda was frozen.
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+// A socket the peer reset or closed: typical of a keep-alive connection the server dropped while the
+// Lambda was frozen.
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 // The connection was never established, so the request was not sent.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
- * Whether the current attempt's request failed before undici had written all of its body to the
- * socket, as its diagnostics channels tell (`undici:request:error` before `undici:request:bodySent`).
- * A request whose body was never whole on the wire cannot have been acted on, whatever the socket
- * did afterwards; once it was written, a reset may follow an action. The attempt is found from the
- * request through the async context in which fetch created it.
+ * Whether the current attempt's request was whole on the wire: a request whose body was never
+ * written cannot have been acted on, whatever the socket did afterwards; once it was written, a
+ * reset may follow an action.
  */
 interface Written {
   bodySent: boolean;
-  failedBeforeBodySent: boolean;
   /** Who waits for this request to be on the wire (`onTheWire`). */
   sent?: () => void;
 }
-const currentAttempt = new AsyncLocalStorage<Written>();
-const attemptOfRequest = new WeakMap<object, Written>();
-const requestOf = (message: unknown) => (message as { request: object }).request;
-subscribe('undici:request:create', (message) => {
-  const attempt = currentAttempt.getStore();
-  if (attempt) attemptOfRequest.set(requestOf(message), attempt);
-});
-subscribe('undici:request:bodySent', (message) => {
-  const attempt = attemptOfRequest.get(requestOf(message));
-  if (!attempt) return;
-  attempt.bodySent = true;
-  attempt.sent?.();
-});
-subscribe('undici:request:error', (message) => {
-  const attempt = attemptOfRequest.get(requestOf(message));
-  if (attempt && !attempt.bodySent) attempt.failedBeforeBodySent = true;
-});
 
 const sentWatch = new AsyncLocalStorage<() => void>();
+const USER_AGENT = 's2s-vault/1';
 
 /**
  * Runs `work`, and tells when the first Hyperswitch request it makes is whole on the wire (or when
  * `work` has settled without one). Work a caller starts only then does not delay that request: on one
  * thread, another request's preparation (an AWS request is CPU until its socket write) would run
- * before fetch reaches its own, and it costs nothing while Hyperswitch answers.
+ * before this one's, and it costs nothing while Hyperswitch answers.
  */
 export function onTheWire<T>(work: () => Promise<T>): { value: Promise<T>; sent: Promise<void> } {
   let sent!: () => void;
@@ -100,19 +81,19 @@ export function onTheWire<T>(work: () => Promise<T>): { value: Promise<T>; sent:
 }
 
 /**
- * HTTP to Hyperswitch over Node's fetch: its global undici pool keeps connections alive across
- * invocations of a warm Lambda. Each attempt has its own timeout; retries follow `shouldRetry`.
+ * HTTP to Hyperswitch (`./http`: its agents keep connections alive across invocations of a warm
+ * Lambda). Each attempt has its own timeout; retries follow `shouldRetry`.
  * Logs carry method, path, status, duration and Hyperswitch's request id — never a body or a header.
  */
 export class HyperswitchTransport {
   private readonly retry: RetryPolicy;
-  private readonly fetch: typeof fetch;
+  private readonly httpSend: HttpSend;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
 
   constructor(private readonly options: TransportOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.httpSend = options.send ?? nodeHttpSend;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
   }
@@ -149,28 +130,31 @@ export class HyperswitchTransport {
 
     let status: number | undefined;
     let requestId: string | undefined;
-    const written: Written = { bodySent: false, failedBeforeBodySent: false, sent: sentWatch.getStore() };
+    const written: Written = { bodySent: false, sent: sentWatch.getStore() };
     try {
-      const response = await currentAttempt.run(written, () => this.fetch(url, {
+      const answer = await this.httpSend(url, {
         method,
         signal,
         headers: {
           Authorization: `api-key=${credentials.apiKey}`,
           'X-Profile-Id': credentials.profileId,
           Accept: 'application/json',
+          'User-Agent': USER_AGENT,
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-      }));
-      status = response.status;
-      requestId = response.headers.get('x-request-id') ?? undefined;
-      const text = await response.text();
-      const json = parseJson(text);
-      if (!response.ok) {
-        throw errorFromResponse(response.status, json, {
+      }, () => {
+        written.bodySent = true;
+        written.sent?.();
+      });
+      status = answer.status;
+      requestId = answer.header('x-request-id');
+      const json = parseJson(answer.body);
+      if (status < 200 || status > 299) {
+        throw errorFromResponse(status, json, {
           operation,
           requestId,
-          retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+          retryAfterMs: parseRetryAfter(answer.header('retry-after')),
         });
       }
       if (json === undefined) {
@@ -246,7 +230,7 @@ function toHyperswitchError(
   if (code && NOT_SENT_CODES.has(code)) {
     return new HyperswitchConnectionError(`Hyperswitch ${operation} could not connect (${code})`, { ...context, requestSent: false, cause: error });
   }
-  const bodyNeverLeft = written.failedBeforeBodySent;
+  const bodyNeverLeft = !written.bodySent;
   return new HyperswitchConnectionError(`Hyperswitch ${operation} connection failed (${code ?? 'unknown'})${bodyNeverLeft ? ' before the request was written' : ''}`, {
     ...context,
     requestSent: !bodyNeverLeft,
@@ -256,8 +240,8 @@ function toHyperswitchError(
 }
 
 /**
- * fetch wraps network failures as `TypeError('fetch failed')` with the system error as its cause.
- * Duck-typed: undici's errors can come from another realm (e.g. a test sandbox), where `instanceof` fails.
+ * The system error's code, on the error or on one of its causes (a wrapper's). Duck-typed: an error
+ * can come from another realm (e.g. a test sandbox), where `instanceof` fails.
  */
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;

@@ -5,6 +5,7 @@
  * wire, between our transport and the simulator, and checked here with a validator of their own.
  */
 import { HyperswitchTransport, PaymentsClient, VaultClient } from '../../../lib/hyperswitch';
+import { nodeHttpSend, type HttpSend } from '../../../lib/hyperswitch/http';
 import { hyperswitchCredentialsSchema, typedSecret } from '../../../lib/secrets';
 import { ContractValidator, loadContract, type Violation } from '../../../local/hyperswitch-sim/contract';
 import { cardRequest, customerRequest, PAYMENT_SECRET_ID, paymentRequest, startHyperswitchStack, VAULT_SECRET_ID, type HyperswitchStack } from '../../helpers/hyperswitch';
@@ -38,19 +39,18 @@ let payments: PaymentsClient;
 
 beforeAll(async () => {
   stack = await startHyperswitchStack();
-  const capturingFetch = (async (url: URL, init: RequestInit) => {
-    const response = await fetch(url, init);
-    const text = await response.clone().text();
+  const capturing: HttpSend = async (url, request, bodySent) => {
+    const answer = await nodeHttpSend(url, request, bodySent);
     exchanges.push({
-      method: init.method ?? 'GET',
-      template: templateOf(new URL(url).pathname),
-      requestBody: init.body === undefined ? undefined : JSON.parse(String(init.body)),
-      status: response.status,
-      responseBody: text ? JSON.parse(text) : undefined,
+      method: request.method,
+      template: templateOf(url.pathname),
+      requestBody: request.body === undefined ? undefined : JSON.parse(request.body),
+      status: answer.status,
+      responseBody: answer.body ? JSON.parse(answer.body) : undefined,
     });
-    return response;
-  }) as typeof fetch;
-  const transport = new HyperswitchTransport({ baseUrl: stack.simulator.url, timeoutMs: 2000, log: stack.log, fetch: capturingFetch });
+    return answer;
+  };
+  const transport = new HyperswitchTransport({ baseUrl: stack.simulator.url, timeoutMs: 2000, log: stack.log, send: capturing });
   vault = new VaultClient(transport, typedSecret(stack.secrets, VAULT_SECRET_ID, hyperswitchCredentialsSchema));
   payments = new PaymentsClient(transport, typedSecret(stack.secrets, PAYMENT_SECRET_ID, hyperswitchCredentialsSchema));
 });

@@ -42,9 +42,9 @@ const request = {
 const credentials = { apiKey: 'snd_local_fake_key', profileId: 'pro_fake' };
 
 function transportOf({ hyperswitch }: { hyperswitch: Transport }, status: number) {
-  const fetch = (async () => new Response(JSON.stringify(status < 300 ? { id: '12345_pm_0123456789abcdef' } : { error: { code: 'HE_00', message: 'boom' } }), { status })) as unknown as typeof globalThis.fetch;
+  const send = async () => ({ status, header: () => undefined, body: JSON.stringify(status < 300 ? { id: '12345_pm_0123456789abcdef' } : { error: { code: 'HE_00', message: 'boom' } }) });
   const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  return new hyperswitch.HyperswitchTransport({ baseUrl: 'https://hyperswitch.test', timeoutMs: 1000, log, fetch, retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
+  return new hyperswitch.HyperswitchTransport({ baseUrl: 'https://hyperswitch.test', timeoutMs: 1000, log, send, retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
 }
 
 /** What the X-Ray SDK keeps on a subsegment (its typings leave annotations out). */

@@ -64,7 +64,7 @@ describe('parseRetryAfter', () => {
   });
 
   it('ignores absent and unreadable values', () => {
-    expect(parseRetryAfter(null)).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
     expect(parseRetryAfter('soon')).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import {
   onTheWire,
   RateLimiter,
 } from '../../../../lib/hyperswitch';
+import type { HttpAnswer, HttpRequest, HttpSend } from '../../../../lib/hyperswitch/http';
 import { recordingLog } from '../../../helpers/log';
 import { capturedMetrics } from '../../../helpers/metrics';
 
@@ -18,25 +19,27 @@ const credentials = { apiKey: 'snd_local_fake_key', profileId: 'pro_fake' };
 const responseSchema = z.object({ id: z.string() });
 const requestSchema = z.strictObject({ card_number: z.string().regex(/^\d{12,19}$/) });
 
-type Answer = Response | Error | ((init: RequestInit) => Promise<Response>);
+type Answer = HttpAnswer | Error | ((request: HttpRequest) => Promise<HttpAnswer>);
 
+/** Each request the fake sends is whole on the wire before it answers or fails (a real socket's tests below cover one that is not). */
 function harness(answers: Answer[], options: { timeoutMs?: number; rateLimiter?: RateLimiter } = {}) {
-  const calls: Array<{ url: string; init: RequestInit }> = [];
+  const calls: Array<{ url: string; request: HttpRequest }> = [];
   const sleeps: number[] = [];
   const log = recordingLog();
-  const fetch = (async (url: URL, init: RequestInit) => {
-    calls.push({ url: String(url), init });
+  const send: HttpSend = async (url, request, bodySent) => {
+    calls.push({ url: String(url), request });
+    bodySent();
     const answer = answers.shift();
     if (!answer) throw new Error('no more answers');
     if (answer instanceof Error) throw answer;
-    return typeof answer === 'function' ? answer(init) : answer;
-  }) as unknown as typeof globalThis.fetch;
+    return typeof answer === 'function' ? answer(request) : answer;
+  };
   const transport = new HyperswitchTransport({
     baseUrl: 'https://hyperswitch.test',
     timeoutMs: options.timeoutMs ?? 1000,
     rateLimiter: options.rateLimiter,
     log,
-    fetch,
+    send,
     sleep: async (ms) => {
       sleeps.push(ms);
     },
@@ -45,9 +48,9 @@ function harness(answers: Answer[], options: { timeoutMs?: number; rateLimiter?:
   return { transport, calls, sleeps, log };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
-const networkError = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) });
+const answer = (status: number, body: string, headers: Record<string, string> = {}): HttpAnswer => ({ status, body, header: (name) => headers[name.toLowerCase()] });
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => answer(status, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+const networkError = (code: string) => Object.assign(new Error(`connect ${code}`), { code });
 
 const get = { operation: 'things.retrieve', method: 'GET' as const, path: '/v2/things/1', responseSchema };
 const post = { operation: 'things.create', method: 'POST' as const, path: '/v2/things', body: { card_number: '4242424242424242' }, requestSchema, responseSchema };
@@ -58,12 +61,12 @@ describe('HyperswitchTransport', () => {
     await expect(transport.send({ ...post, query: { a: 'b' } }, credentials)).resolves.toEqual({ id: 'thing_1' });
     expect(calls).toHaveLength(1);
     expect(calls[0]!.url).toBe('https://hyperswitch.test/v2/things?a=b');
-    expect(calls[0]!.init.headers).toMatchObject({
+    expect(calls[0]!.request.headers).toMatchObject({
       Authorization: 'api-key=snd_local_fake_key',
       'X-Profile-Id': 'pro_fake',
       'Content-Type': 'application/json',
     });
-    expect(JSON.parse(String(calls[0]!.init.body))).toEqual({ card_number: '4242424242424242' });
+    expect(JSON.parse(String(calls[0]!.request.body))).toEqual({ card_number: '4242424242424242' });
   });
 
   it('uses the base URL the credentials carry', async () => {
@@ -145,7 +148,7 @@ describe('HyperswitchTransport', () => {
     await expect(reset.transport.send(withReference, credentials)).resolves.toEqual({ id: 'x' });
     expect(reset.calls).toHaveLength(2);
 
-    const twice = harness([networkError('UND_ERR_SOCKET'), networkError('ECONNRESET')]);
+    const twice = harness([networkError('EPIPE'), networkError('ECONNRESET')]);
     const error = await twice.transport.send(withReference, credentials).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HyperswitchConnectionError);
     expect(error).toMatchObject({ connectionReset: true, outcomeUnknown: true });
@@ -165,8 +168,8 @@ describe('HyperswitchTransport', () => {
   });
 
   it('times out a request that gets no answer', async () => {
-    const hang = (init: RequestInit) =>
-      new Promise<Response>((_, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
+    const hang = (request: HttpRequest) =>
+      new Promise<HttpAnswer>((_, reject) => request.signal!.addEventListener('abort', () => reject(request.signal!.reason)));
     const { transport } = harness([hang], { timeoutMs: 20 });
     const error = await transport.send(post, credentials).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HyperswitchTimeoutError);
@@ -174,7 +177,7 @@ describe('HyperswitchTransport', () => {
   });
 
   it('reports a success that is not JSON, or not the expected shape, as unexpected', async () => {
-    const notJson = harness([new Response('<html>', { status: 200 })]);
+    const notJson = harness([answer(200, '<html>')]);
     await expect(notJson.transport.send(get, credentials)).rejects.toThrow(
       new HyperswitchUnexpectedResponseError('Hyperswitch things.retrieve answered 200 with a body that is not JSON', { operation: 'x' }),
     );
@@ -184,17 +187,20 @@ describe('HyperswitchTransport', () => {
 });
 
 describe('HyperswitchTransport over a real socket', () => {
-  async function server(onRequest: (req: IncomingMessage, res: ServerResponse) => void) {
+  async function server(onRequest: (req: IncomingMessage, res: ServerResponse) => void, { timeoutMs = 2000, log = recordingLog() } = {}) {
     const requests: number[] = [];
+    const connections: number[] = [];
     const http = createServer((req, res) => {
       requests.push(requests.length);
       onRequest(req, res);
     });
+    http.on('connection', () => connections.push(connections.length));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const transport = new HyperswitchTransport({ baseUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, timeoutMs: 2000, log: recordingLog(), sleep: async () => undefined });
+    const transport = new HyperswitchTransport({ baseUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, timeoutMs, log, sleep: async () => undefined });
     return {
       transport,
       requests,
+      connections,
       close: () => {
         http.closeAllConnections();
         return new Promise((resolve) => http.close(resolve));
@@ -229,6 +235,46 @@ describe('HyperswitchTransport over a real socket', () => {
     await close();
     expect(answer).toEqual({ id: 'sent_once' });
     expect(requests).toHaveLength(2);
+  });
+
+  const answerJson = (res: ServerResponse, body: unknown, headers: Record<string, string> = {}) => res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+
+  it('keeps the connection alive from one call to the next, and reads the answer\'s headers', async () => {
+    let calls = 0;
+    const log = recordingLog();
+    const { transport, connections, close } = await server((req, res) => {
+      req.resume();
+      req.on('end', () => answerJson(res, { id: `thing_${++calls}` }, { 'x-request-id': `req_${calls}` }));
+    }, { log });
+    await expect(transport.send(post, credentials)).resolves.toEqual({ id: 'thing_1' });
+    await expect(transport.send(get, credentials)).resolves.toEqual({ id: 'thing_2' });
+    await close();
+    expect(connections).toHaveLength(1);
+    expect(log.entries.map((entry) => (entry.extra[0] as { requestId: string }).requestId)).toEqual(['req_1', 'req_2']);
+  });
+
+  it('times out an answer that starts but never ends: the timeout covers its body too', async () => {
+    const { transport, close } = await server((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' }).write('{"id":'));
+    }, { timeoutMs: 100 });
+    const error = await transport.send(get, credentials).catch((e: unknown) => e);
+    await close();
+    expect(error).toBeInstanceOf(HyperswitchTimeoutError);
+  });
+
+  it('reports an answer cut short by the server as a failed connection whose outcome is unknown', async () => {
+    const { transport, requests, close } = await server((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' }).write('{"id":');
+        setTimeout(() => req.socket.destroy(), 10);
+      });
+    });
+    const error = await transport.send(post, credentials).catch((e: unknown) => e);
+    await close();
+    expect(error).toMatchObject({ name: 'HyperswitchConnectionError', connectionReset: true, outcomeUnknown: true });
+    expect(requests).toHaveLength(1);
   });
 
   describe('onTheWire', () => {
