@@ -16,7 +16,7 @@
  */
 import { request } from 'node:http';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
-import { cardOf } from './card-of';
+import { cardOf, simulatorPost } from './bare-calls';
 
 function setting(name: string): string {
   const value = process.env[name];
@@ -36,11 +36,7 @@ const headers = JSON.parse(setting('FLOOR_HYPERSWITCH_HEADERS')) as Record<strin
 /** Filler of the size of what a record or an event carries beside its ids (its masked card, its steps, its view). */
 const pad = (bytes: number) => 'x'.repeat(bytes);
 
-async function post(path: string, body: unknown): Promise<{ id: string }> {
-  const response = await fetch(`${hyperswitch}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`the simulator answered ${path} with ${response.status}`);
-  return (await response.json()) as { id: string };
-}
+const post = simulatorPost(hyperswitch, headers);
 
 async function job(jobId: string): Promise<void> {
   const at = new Date().toISOString();

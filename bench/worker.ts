@@ -8,7 +8,7 @@ import { collectMetrics } from '../lib/metrics';
 import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
 import { LOCAL_CARD_KEYS } from '../local/stack';
 import { eventually, messagesIn, startHelper, startStackProcess, stopHelper, type StackProcess } from '../local/stack-process';
-import { cardOf } from './card-of';
+import { cardOf, simulatorPost } from './bare-calls';
 import { busiestBetween, machineCpuMs, mainThread, mainThreads, timeBetween, treeCpuMs, type ThreadTime } from './cpu';
 import { record, round } from './figures';
 import { merchantEndpoint } from './merchant-endpoint';
@@ -61,17 +61,13 @@ async function drained(stack: StackProcess, queueUrl: string) {
 const simulatorHeaders = { Authorization: `api-key=${SIM_DEFAULTS.vaultApiKey}`, 'X-Profile-Id': SIM_DEFAULTS.profileId, 'Content-Type': 'application/json', Accept: 'application/json' };
 
 /**
- * The ideal, measured: `concurrency` loops making a job's two Hyperswitch calls back to back with a
- * bare fetch against the same simulator, at the same latency, in the same run. It is what any worker
- * could do here — the simulator's 50 ms, its own checks, its timer's lateness and the loopback —
- * before a job's writes, its queue and our client's work. Returns a block's jobs and its seconds.
+ * The ideal, measured: `concurrency` loops making a job's two Hyperswitch calls back to back, bare,
+ * through our transport's HTTP client, against the same simulator, at the same latency, in the same
+ * run. It is what any worker could do here — the simulator's 50 ms, its own checks, its timer's
+ * lateness and the loopback — before a job's writes, its queue and our client's work. Returns a block's jobs and its seconds.
  */
 function callsAlone(stack: StackProcess, concurrency: number): (name: string, jobsPerLoop: number) => Promise<Block> {
-  const post = async (path: string, body: unknown): Promise<{ id: string }> => {
-    const response = await fetch(`${stack.hyperswitch}${path}`, { method: 'POST', headers: simulatorHeaders, body: JSON.stringify(body) });
-    if (!response.ok) throw new Error(`the simulator answered ${path} with ${response.status}`);
-    return (await response.json()) as { id: string };
-  };
+  const post = simulatorPost(stack.hyperswitch, simulatorHeaders);
   const run = randomBytes(3).toString('hex');
   const job = async (reference: string) => {
     const customer = await post('/v2/customers', { name: 'Jane Doe', email: 'jane@example.com', merchant_reference_id: reference });
