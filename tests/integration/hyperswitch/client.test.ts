@@ -297,7 +297,7 @@ describe('connections', () => {
     for (let i = 0; i < 10; i++) await stack.vault.createCustomer(customerRequest());
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (let i = 0; i < 10; i++) await stack.vault.createCustomer(customerRequest());
-    // 20 calls without keep-alive would open 20 connections. undici may open a second socket when a
+    // 20 calls without keep-alive would open 20 connections. The agent may open a second socket when a
     // call starts before the previous one is back in the pool; earlier tests' sockets may be reused.
     expect(stack.simulator.inspect().connections - before).toBeLessThanOrEqual(2);
     expect(stack.simulator.inspect().connections).toBeGreaterThan(0);

@@ -3,6 +3,7 @@
  * request, and a first delivery's customer asked for while the claim is in flight.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { DynamoDbJobStore, customerReference, newJobRecord, RetryLaterError, runVaultJob, SimulatedCrash, type JobStore } from '../../../../lib/jobs';
 import { eventually } from '../../../../local/stack-process';
 import { countingTable } from '../../../helpers/dynamo';
@@ -80,16 +81,17 @@ describe('runVaultJob', () => {
 
     it("prepares the claim only once the customer's request is whole on the wire (its preparation then costs the job nothing)", async () => {
       const order: string[] = [];
+      // The customer's request, as Node's HTTP client starts it; its `finish`: whole on the wire.
       const customerSent = (message: unknown) => {
-        const { method, path } = (message as { request: { method: string; path: string } }).request;
-        if (method === 'POST' && path === '/v2/customers') order.push('customer sent');
+        const { request } = message as { request: ClientRequest };
+        if (request.method === 'POST' && request.path === '/v2/customers') request.once('finish', () => order.push('customer sent'));
       };
-      subscribe('undici:request:bodySent', customerSent);
+      subscribe('http.client.request.start', customerSent);
       try {
         const claimed = storeWith({ claim: (real) => (...args) => (order.push('claim sent'), real(...args)) });
         await expect(runVaultJob(job(), deps({ store: claimed }), { first: true })).resolves.toEqual({ status: 'succeeded', duplicate: false });
       } finally {
-        unsubscribe('undici:request:bodySent', customerSent);
+        unsubscribe('http.client.request.start', customerSent);
       }
       expect(order).toEqual(['customer sent', 'claim sent']);
     });
