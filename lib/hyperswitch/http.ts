@@ -6,8 +6,7 @@
  * was the largest item of its own CPU a job; `npm run bench` measured 18.7 ms of the stack's CPU a
  * job at four in flight with fetch against 12.9–15.0 with this client (docs/performance.md).
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { HttpMethod } from './retry';
 
 export interface HttpRequest {
@@ -31,20 +30,36 @@ export interface HttpAnswer {
  */
 export type HttpSend = (url: URL, request: HttpRequest, bodySent: () => void) => Promise<HttpAnswer>;
 
-// Idle sockets close after 4 s (undici's default): a Lambda thawed after a longer pause opens a new
-// connection rather than writing to one the server may have dropped meanwhile.
-const agentOptions = { keepAlive: true, timeout: 4_000 };
-const httpAgent = new HttpAgent(agentOptions);
-const httpsAgent = new HttpsAgent(agentOptions);
+interface Client {
+  request(url: URL, options: RequestOptions, onAnswer: (answer: IncomingMessage) => void): ClientRequest;
+  agent: Agent;
+}
+const clients = new Map<string, Client>();
+
+/**
+ * A protocol's module and agent, made on its first request (as aws-lite loads its own): a cold
+ * start loads neither before a call needs it (`node:https` alone takes ~9 ms to load here).
+ */
+function clientFor(protocol: string): Client {
+  let client = clients.get(protocol);
+  if (!client) {
+    const module = protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
+    // Idle sockets close after 4 s (undici's default): a Lambda thawed after a longer pause opens a
+    // new connection rather than writing to one the server may have dropped meanwhile.
+    client = { request: module.request, agent: new module.Agent({ keepAlive: true, timeout: 4_000 }) };
+    clients.set(protocol, client);
+  }
+  return client;
+}
 
 export const nodeHttpSend: HttpSend = (url, { method, headers, body, signal }, bodySent) =>
   new Promise((resolve, reject) => {
-    const https = url.protocol === 'https:';
-    const sent = (https ? httpsRequest : httpRequest)(
+    const { request, agent } = clientFor(url.protocol);
+    const sent = request(
       url,
       {
         method,
-        agent: https ? httpsAgent : httpAgent,
+        agent,
         signal,
         headers: body === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
       },

@@ -196,9 +196,11 @@ describe('HyperswitchTransport over a real socket', () => {
     });
     http.on('connection', () => connections.push(connections.length));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const transport = new HyperswitchTransport({ baseUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, timeoutMs, log, sleep: async () => undefined });
+    const address = `127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const transport = new HyperswitchTransport({ baseUrl: `http://${address}`, timeoutMs, log, sleep: async () => undefined });
     return {
       transport,
+      address,
       requests,
       connections,
       close: () => {
@@ -275,6 +277,16 @@ describe('HyperswitchTransport over a real socket', () => {
     await close();
     expect(error).toMatchObject({ name: 'HyperswitchConnectionError', connectionReset: true, outcomeUnknown: true });
     expect(requests).toHaveLength(1);
+  });
+
+  it('speaks TLS to an https base URL: a plain HTTP server never sees a request', async () => {
+    const { transport, address, requests, close } = await server((_, res) => answerJson(res, { id: 'plain' }));
+    const error = await transport.send(get, { ...credentials, baseUrl: `https://${address}` }).catch((e: unknown) => e);
+    await close();
+    expect(error).toBeInstanceOf(HyperswitchConnectionError);
+    // The TLS handshake met a plain HTTP answer.
+    expect((error as HyperswitchConnectionError).cause).toMatchObject({ code: 'EPROTO' });
+    expect(requests).toHaveLength(0);
   });
 
   describe('onTheWire', () => {
