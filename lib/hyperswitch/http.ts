@@ -1,10 +1,9 @@
 /**
  * One HTTP exchange, over `node:http`/`node:https` with a keep-alive agent per protocol, as
- * stripe-node's default client makes its requests. Not `fetch`: undici's fetch keeps each request's
- * objects (its streams, its request and response) alive past young-generation collections, so they
- * were promoted and collected later at a higher price. With fetch, the worker's garbage collection
- * was the largest item of its own CPU a job; `npm run bench` measured 18.7 ms of the stack's CPU a
- * job at four in flight with fetch against 12.9–15.0 with this client (docs/performance.md).
+ * stripe-node's default client makes its requests. Not `fetch`: undici's request and response
+ * machinery and its web streams took 0.86 s of the stack's CPU over 508 jobs in a profile; over this
+ * client the stack's CPU a job at four in flight fell from 17.5–18.7 ms to 12.9–15.0
+ * (docs/performance.md, the nineteenth session).
  */
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { HttpMethod } from './retry';
