@@ -64,7 +64,8 @@ const simulatorHeaders = { Authorization: `api-key=${SIM_DEFAULTS.vaultApiKey}`,
  * The ideal, measured: `concurrency` loops making a job's two Hyperswitch calls back to back, bare,
  * through our transport's HTTP client, against the same simulator, at the same latency, in the same
  * run. It is what any worker could do here — the simulator's 50 ms, its own checks, its timer's
- * lateness and the loopback — before a job's writes, its queue and our client's work. Returns a block's jobs and its seconds.
+ * lateness and the loopback — before a job's writes, its queue and our client's work. Returns a
+ * block's jobs and its seconds.
  */
 function callsAlone(stack: StackProcess, concurrency: number): (name: string, jobsPerLoop: number) => Promise<Block> {
   const post = simulatorPost(stack.hyperswitch, simulatorHeaders);

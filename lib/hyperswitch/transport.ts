@@ -53,17 +53,6 @@ const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 // The connection was never established, so the request was not sent.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/**
- * Whether the current attempt's request was whole on the wire: a request whose body was never
- * written cannot have been acted on, whatever the socket did afterwards; once it was written, a
- * reset may follow an action.
- */
-interface Written {
-  bodySent: boolean;
-  /** Who waits for this request to be on the wire (`onTheWire`). */
-  sent?: () => void;
-}
-
 const sentWatch = new AsyncLocalStorage<() => void>();
 const USER_AGENT = 's2s-vault/1';
 
@@ -130,7 +119,10 @@ export class HyperswitchTransport {
 
     let status: number | undefined;
     let requestId: string | undefined;
-    const written: Written = { bodySent: false, sent: sentWatch.getStore() };
+    // Whether this attempt's body was whole on the wire: one never written cannot have been acted
+    // on, whatever the socket did afterwards; once written, a reset may follow an action.
+    let bodySent = false;
+    const onSent = sentWatch.getStore();
     try {
       const answer = await this.httpSend(url, {
         method,
@@ -144,8 +136,8 @@ export class HyperswitchTransport {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       }, () => {
-        written.bodySent = true;
-        written.sent?.();
+        bodySent = true;
+        onSent?.();
       });
       status = answer.status;
       requestId = answer.header('x-request-id');
@@ -169,7 +161,7 @@ export class HyperswitchTransport {
       }
       return parsed.data;
     } catch (error) {
-      throw toHyperswitchError(error, { ...context, status, requestId }, signal, written);
+      throw toHyperswitchError(error, { ...context, status, requestId }, signal, bodySent);
     } finally {
       answered(status);
       const durationMs = performance.now() - started;
@@ -219,7 +211,7 @@ function toHyperswitchError(
   error: unknown,
   context: { operation: string; status?: number; requestId?: string },
   signal: AbortSignal,
-  written: Written,
+  bodySent: boolean,
 ): HyperswitchError {
   if (error instanceof HyperswitchError) return error;
   const { operation } = context;
@@ -230,10 +222,9 @@ function toHyperswitchError(
   if (code && NOT_SENT_CODES.has(code)) {
     return new HyperswitchConnectionError(`Hyperswitch ${operation} could not connect (${code})`, { ...context, requestSent: false, cause: error });
   }
-  const bodyNeverLeft = !written.bodySent;
-  return new HyperswitchConnectionError(`Hyperswitch ${operation} connection failed (${code ?? 'unknown'})${bodyNeverLeft ? ' before the request was written' : ''}`, {
+  return new HyperswitchConnectionError(`Hyperswitch ${operation} connection failed (${code ?? 'unknown'})${bodySent ? '' : ' before the request was written'}`, {
     ...context,
-    requestSent: !bodyNeverLeft,
+    requestSent: bodySent,
     connectionReset: code !== undefined && RESET_CODES.has(code),
     cause: error,
   });
