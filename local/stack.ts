@@ -11,7 +11,7 @@ import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator } from './hyper
 import type { WebhookFaults } from './hyperswitch-sim/webhooks';
 import { startDynamoDbEmulator, startSqsEmulator } from './emulators';
 import { createHttpApi, listen } from './http-api';
-import { loadFunction } from './lambda';
+import { buildFunctions, loadFunction } from './lambda';
 import { LocalSecretsManager } from './secrets-manager';
 import { loadServerlessConfig, type ServerlessConfig } from './serverless-config';
 import { sqsClient as lambdaSqsClient } from '../lib/aws';
@@ -228,8 +228,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     Object.assign(process.env, { JOB_LEASE_SECONDS: String(options.jobLeaseSeconds), HYPERSWITCH_BASE_URL: hyperswitchUrl, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' });
 
     const routes = [];
+    const bundles = await buildFunctions(config.functions, config);
     for (const fn of config.functions) {
-      const local = await loadFunction(fn, config, STAGE);
+      const local = loadFunction(fn, bundles.get(fn.name)!, config, STAGE);
       for (const event of fn.events) {
         if ('httpApi' in event) routes.push({ method: event.httpApi.method.toUpperCase(), path: event.httpApi.path, fn: local });
         else if (options.disabledConsumers?.includes(fn.name)) log({ message: 'queue consumer disabled', function: fn.name });
