@@ -4,6 +4,7 @@
  * deadline.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { build } from 'esbuild';
@@ -35,14 +36,23 @@ export interface LocalFunction {
  */
 export async function buildFunctions(functions: FunctionConfig[], config: Pick<ServerlessConfig, 'define'>): Promise<Map<string, string>> {
   const outdir = join(ROOT, '.esbuild/local');
-  await build({
+  const { outputFiles } = await build({
     ...FUNCTION_BUILD,
     entryPoints: Object.fromEntries(functions.map((fn) => [fn.name, join(ROOT, `${fn.handler.split('.')[0]!}.ts`)])),
     outdir,
     outExtension: { '.js': '.cjs' },
     sourcemap: 'linked',
     define: config.define,
+    write: false,
   });
+  // Stacks started at once (the tests' workers) write the same files while others load them: each
+  // file is replaced whole, by a rename, so that no container loads a bundle half written.
+  mkdirSync(outdir, { recursive: true });
+  for (const file of outputFiles) {
+    const partial = `${file.path}.${process.pid}.partial`;
+    writeFileSync(partial, file.contents);
+    renameSync(partial, file.path);
+  }
   return new Map(functions.map((fn) => [fn.name, join(outdir, `${fn.name}.cjs`)]));
 }
 
