@@ -12,7 +12,9 @@
  * the next receive. Per event, as the deliveries do, a batch's events side by side: recorded,
  * POSTed to the merchant's endpoint, the attempt recorded; the batch deleted.
  *
- * Started by bench/worker.ts; prints `ready` and runs until it is stopped.
+ * Started by bench/worker.ts, twice: the jobs (`FLOOR_PART=jobs`) and the deliveries
+ * (`FLOOR_PART=deliveries`) each in a process of their own, as our worker's and our deliveries'
+ * functions run. Prints `ready` and runs until it is stopped.
  */
 import { request } from 'node:http';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
@@ -97,7 +99,7 @@ async function poll(queueUrl: string, batchSize: number, handle: (body: string, 
   }
 }
 
-for (let slot = 0; slot < concurrency; slot++) void poll(jobsQueue, 1, (_, id) => job(id));
-void poll(deliveriesQueue, 10, deliver);
+if (setting('FLOOR_PART') === 'jobs') for (let slot = 0; slot < concurrency; slot++) void poll(jobsQueue, 1, (_, id) => job(id));
+else void poll(deliveriesQueue, 10, deliver);
 process.once('SIGTERM', () => process.exit(0));
 console.log('ready');

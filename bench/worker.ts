@@ -20,11 +20,14 @@ const sealed = (jobId: string) =>
 
 /**
  * The local stack with the emulators and the simulator apart, its merchant events going to a healthy
- * endpoint: a merchant endpoint that refuses them would add its retries to the worker's process.
+ * endpoint: a merchant endpoint that refuses them would add its retries to the deliveries. The
+ * deliveries run in a stack process of their own, as their containers are apart from the worker's in
+ * AWS: on one thread, a job's events were delivered between the next job's requests (the worker's
+ * time lost to them is in docs/performance.md, "The twenty-first session").
  */
 async function benchStack(env: Record<string, string>): Promise<StackProcess & { webhookUrl: string }> {
   const endpoint = await merchantEndpoint();
-  const stack = await startStackProcess({ POWERTOOLS_LOG_LEVEL: 'WARN', S2S_VAULT_WEBHOOK_URL: endpoint.url, ...env }, { apart: true }).catch(async (error: unknown) => {
+  const stack = await startStackProcess({ POWERTOOLS_LOG_LEVEL: 'WARN', S2S_VAULT_WEBHOOK_URL: endpoint.url, ...env }, { apart: true, consumersApart: ['webhookDelivery'] }).catch(async (error: unknown) => {
     await endpoint.close();
     throw error;
   });
@@ -103,32 +106,44 @@ const ourWorker = (stack: StackProcess): Worker => ({ queueUrl: stack.queueUrl, 
  * The design's floor (bench/design-floor.ts) in a process of its own, on the stack's emulators,
  * simulator and merchant endpoint, with queues of its own: a job's requests without our code.
  */
-async function designFloor(stack: StackProcess & { webhookUrl: string }, concurrency: number): Promise<Worker & { pid: number; stop: () => Promise<void> }> {
+async function designFloor(stack: StackProcess & { webhookUrl: string }, concurrency: number): Promise<Worker & { pids: number[]; stop: () => Promise<void> }> {
   const queue = async (name: string) => (await stack.sqs.send(new CreateQueueCommand({ QueueName: `bench-floor-${name}-${randomBytes(3).toString('hex')}`, Attributes: { VisibilityTimeout: '30' } }))).QueueUrl!;
   const worker = { queueUrl: await queue('jobs'), deliveriesQueueUrl: await queue('deliveries') };
-  const child: ChildProcess = await startHelper(
-    ['bench/design-floor.ts'],
-    {
-      ...stack.awsEnv,
-      FLOOR_JOBS_QUEUE_URL: worker.queueUrl,
-      FLOOR_DELIVERIES_QUEUE_URL: worker.deliveriesQueueUrl,
-      FLOOR_TABLE_NAME: stack.tableName,
-      FLOOR_HYPERSWITCH_URL: stack.hyperswitch,
-      FLOOR_HYPERSWITCH_HEADERS: JSON.stringify(simulatorHeaders),
-      FLOOR_WEBHOOK_URL: stack.webhookUrl,
-      FLOOR_CONCURRENCY: String(concurrency),
+  const env = {
+    ...stack.awsEnv,
+    FLOOR_JOBS_QUEUE_URL: worker.queueUrl,
+    FLOOR_DELIVERIES_QUEUE_URL: worker.deliveriesQueueUrl,
+    FLOOR_TABLE_NAME: stack.tableName,
+    FLOOR_HYPERSWITCH_URL: stack.hyperswitch,
+    FLOOR_HYPERSWITCH_HEADERS: JSON.stringify(simulatorHeaders),
+    FLOOR_WEBHOOK_URL: stack.webhookUrl,
+    FLOOR_CONCURRENCY: String(concurrency),
+  };
+  // The jobs and the deliveries each in a process of their own, as ours are (benchStack).
+  const children: ChildProcess[] = [];
+  try {
+    for (const part of ['jobs', 'deliveries']) children.push(await startHelper(['bench/design-floor.ts'], { ...env, FLOOR_PART: part }, 'ready'));
+  } catch (error) {
+    for (const child of children) await stopHelper(child);
+    throw error;
+  }
+  for (const child of children) {
+    // A floor that failed would leave its queue full and the bench waiting: it says why instead.
+    child.stderr!.pipe(process.stderr);
+    child.once('exit', (code) => {
+      if (code !== 0 && code !== null) {
+        console.error(`The design floor exited with ${code}`);
+        process.exit(1);
+      }
+    });
+  }
+  return {
+    ...worker,
+    pids: children.map((child) => child.pid!),
+    stop: async () => {
+      for (const child of children) await stopHelper(child);
     },
-    'ready',
-  );
-  // A floor that failed would leave its queue full and the bench waiting: it says why instead.
-  child.stderr!.pipe(process.stderr);
-  child.once('exit', (code) => {
-    if (code !== 0 && code !== null) {
-      console.error(`The design floor exited with ${code}`);
-      process.exit(1);
-    }
-  });
-  return { ...worker, pid: child.pid!, stop: () => stopHelper(child) };
+  };
 }
 
 const rate = (blocks: Block[]) => blocks.reduce((sum, block) => sum + block.jobs, 0) / blocks.reduce((sum, block) => sum + block.seconds, 0);
@@ -185,7 +200,10 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
     const eventLoop = { ours: { running: 0, waiting: 0 }, ideal: { running: 0, waiting: 0 } };
     const add = (sum: ThreadTime, time: ThreadTime) => Object.assign(sum, { running: sum.running + time.running, waiting: sum.waiting + time.waiting });
     const machine = { busy: 0, total: 0 };
-    const cpuNow = () => ({ ours: treeCpuMs(stack.pids.stack), apart: stack.pids.apart.reduce((sum, pid) => sum + treeCpuMs(pid), 0) });
+    const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + treeCpuMs(pid), 0);
+    // Ours: the worker's process and the deliveries' (benchStack runs them apart).
+    const cpuNow = () => ({ ours: cpuOf([stack.pids.stack, ...stack.pids.consumers]), apart: cpuOf(stack.pids.apart) });
+    const floorCpu = () => cpuOf(floor.pids);
     for (let round = 0; round < ROUNDS; round++) {
       const turns = [
         async () => {
@@ -210,10 +228,10 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
           cpu.apart += after.apart - before.apart;
         },
         async () => {
-          const before = treeCpuMs(floor.pid);
+          const before = floorCpu();
           floors.push(await workerBlock(stack, floor, ids.slice((round * jobs) / ROUNDS, ((round + 1) * jobs) / ROUNDS).map((id) => `${id}-floor`)));
           await deliveriesDrained(stack, floor);
-          cpu.floor += treeCpuMs(floor.pid) - before;
+          cpu.floor += floorCpu() - before;
         },
       ];
       for (const turn of [...turns.slice(round % turns.length), ...turns.slice(0, round % turns.length)]) await turn();
@@ -245,7 +263,7 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
       target: `≥ ${least} of ideal${orLimitShown ? `, or the limit shown (the stack's event loop running or waiting for a core ≥ ${EVENT_LOOP_SATURATED * 100} % of the time)` : ''}`,
       met: oursRate / idealRate >= least || limitShown,
       unit: 'jobs/s',
-      detail: `${limitShown ? "the limit: the stack's event loop; " : ''}${jobs} jobs in ${round(seconds, 1)} s, after ${warmUp.length} that start the containers; ideal = the two calls alone, measured in turns with ours (${ROUNDS} blocks each; per block, ours ×${ours.map((block, i) => round(block.jobs / block.seconds / (ideal[i]!.jobs / ideal[i]!.seconds))).join(' ×')} of the calls alone beside it) (nominal concurrency / (2 × 50 ms) = ${nominal}: ours ×${round(oursRate / nominal)}, the calls alone ×${round(idealRate / nominal)}); CPU per job: stack ${round(cpu.ours, 1)} ms, emulators + simulator ${round(cpu.apart, 1)} ms (busiest: ${busiest}); the stack's event loop a job: ${perJob(eventLoop.ours, ours)} (the calls alone's loop: ${perJob(eventLoop.ideal, ideal)}); over our blocks' time it ran ${round(share(eventLoop.ours.running) * 100, 0)} % and waited for a core ${round(share(eventLoop.ours.waiting) * 100, 0)} %, the machine's cores were busy ${round((machine.busy / machine.total) * 100, 0)} %; CPU-bound ceiling on 2 cores ≈ ${round(2000 / (cpu.ours + cpu.apart), 0)} jobs/s; the design's floor ×${round(floorRate / idealRate)} of the calls alone, ours ×${round(oursRate / floorRate)} of it`,
+      detail: `${limitShown ? "the limit: the stack's event loop; " : ''}${jobs} jobs in ${round(seconds, 1)} s, after ${warmUp.length} that start the containers; ideal = the two calls alone, measured in turns with ours (${ROUNDS} blocks each; per block, ours ×${ours.map((block, i) => round(block.jobs / block.seconds / (ideal[i]!.jobs / ideal[i]!.seconds))).join(' ×')} of the calls alone beside it) (nominal concurrency / (2 × 50 ms) = ${nominal}: ours ×${round(oursRate / nominal)}, the calls alone ×${round(idealRate / nominal)}); CPU per job: our functions (the worker's process and the deliveries') ${round(cpu.ours, 1)} ms, emulators + simulator ${round(cpu.apart, 1)} ms (busiest: ${busiest}); the stack's event loop a job: ${perJob(eventLoop.ours, ours)} (the calls alone's loop: ${perJob(eventLoop.ideal, ideal)}); over our blocks' time it ran ${round(share(eventLoop.ours.running) * 100, 0)} % and waited for a core ${round(share(eventLoop.ours.waiting) * 100, 0)} %, the machine's cores were busy ${round((machine.busy / machine.total) * 100, 0)} %; CPU-bound ceiling on 2 cores ≈ ${round(2000 / (cpu.ours + cpu.apart), 0)} jobs/s; the design's floor ×${round(floorRate / idealRate)} of the calls alone, ours ×${round(oursRate / floorRate)} of it`,
     });
     record({
       name: `worker_design_floor_c${concurrency}`,
@@ -255,7 +273,7 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
       target: "report: what the design's requests alone allow here",
       met: true,
       unit: 'jobs/s',
-      detail: `a vault-only job's requests (the receive, the customer with the claim beside it, the card, the end with the hold beside it, the events' message, the delete; each event recorded, POSTed and its attempt recorded) sent bare, without our code, in a process of its own (bench/design-floor.ts), in turns with ours and the calls alone (per block ×${floors.map((block, i) => round(block.jobs / block.seconds / (ideal[i]!.jobs / ideal[i]!.seconds))).join(' ×')} of the calls alone); our worker ×${round(oursRate / floorRate)} of it (what our code costs); CPU per job: the floor's process ${round(cpu.floor, 1)} ms, the stack's ${round(cpu.ours, 1)} ms`,
+      detail: `a vault-only job's requests (the receive, the customer with the claim beside it, the card, the end with the hold beside it, the events' message, the delete; each event recorded, POSTed and its attempt recorded) sent bare, without our code, the jobs and the deliveries each in a process of their own (bench/design-floor.ts), in turns with ours and the calls alone (per block ×${floors.map((block, i) => round(block.jobs / block.seconds / (ideal[i]!.jobs / ideal[i]!.seconds))).join(' ×')} of the calls alone); our worker ×${round(oursRate / floorRate)} of it (what our code costs); CPU per job: the floor's processes ${round(cpu.floor, 1)} ms, ours ${round(cpu.ours, 1)} ms`,
     });
   } finally {
     await stopFloor?.();
@@ -292,7 +310,7 @@ export function workerCpu(): void {
     target: 'report (machine-dependent; comparable within a run)',
     met: true,
     unit: 'CPU ms / job',
-    detail: `at ${cpuPerJob.concurrency} jobs in flight: the stack's process (our functions and the local Lambda/API stand-ins) vs all processes of the run (plus emulators and simulator)`,
+    detail: `at ${cpuPerJob.concurrency} jobs in flight: the stack's processes (the worker's and the deliveries': our functions and the local Lambda/API stand-ins) vs all processes of the run (plus emulators and simulator)`,
   });
 }
 

@@ -48,8 +48,8 @@ export interface StackProcess {
   /** The AWS_* variables that point an AWS SDK (or `serverless invoke local`) at this stack. */
   awsEnv: Record<string, string>;
   sqs: SQSClient;
-  /** The stack's process, and the emulators' and the simulator's when they run apart (benchmarks read their CPU time). */
-  pids: { stack: number; apart: number[] };
+  /** The stack's process, its consumers' run apart, and the emulators' and the simulator's when they run apart (benchmarks read their CPU time). */
+  pids: { stack: number; consumers: number[]; apart: number[] };
   /** Everything the stack printed after its banner: the logs of the functions and of the stack. */
   output(): string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON that callers assert on
@@ -82,6 +82,12 @@ export interface StackProcessOptions {
   apart?: boolean;
   /** Puts something (a metering proxy) between the functions and the emulators run apart: returns the URLs they use. */
   via?: (urls: { sqs: string; dynamoDb: string }) => Promise<{ sqs: string; dynamoDb: string }>;
+  /**
+   * Functions whose queue consumers run in a second stack process rather than beside the others (with
+   * `apart`): in AWS each function has containers of its own, so the benchmarks keep one function's
+   * invocations off another's thread.
+   */
+  consumersApart?: string[];
 }
 
 /** Starts a command of this repository and waits until it prints `ready`. */
@@ -131,7 +137,8 @@ export function startEmulatorProcess(kind: 'sqs' | 'dynamodb'): Promise<{ url: s
   });
 }
 
-export function startStackProcess(env: Record<string, string> = {}, options: StackProcessOptions = {}): Promise<StackProcess> {
+export async function startStackProcess(env: Record<string, string> = {}, options: StackProcessOptions = {}): Promise<StackProcess> {
+  if (options.consumersApart?.length && !options.apart) throw new Error('consumersApart needs apart: both stack processes use the same emulators and simulator');
   return onFreshPorts(() => startStackProcessOnce(env, options));
 }
 
@@ -173,50 +180,44 @@ async function startStackProcessOnce(env: Record<string, string>, options: Stack
   }
   const logDirectory = mkdtempSync(join(tmpdir(), 's2s-vault-stack-'));
   const stageEnv = { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOCAL_LOG_FILE: join(logDirectory, 'stack.log') };
-  const child: ChildProcess = spawn(process.execPath, [...NODE_WITH_TSX, 'local/start.ts'], {
-    cwd: ROOT,
-    env: {
-      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !OWN_SETTINGS.test(name))),
-      ...stageEnv,
-      // Short budgets so that retries come back in seconds: lease 3 s > one call (3 × 800 ms + backoff).
-      LOCAL_VISIBILITY_TIMEOUT_SECONDS: '4',
-      LOCAL_JOB_LEASE_SECONDS: '3',
-      HYPERSWITCH_TIMEOUT_MS: '800',
-      // A card create whose outcome was lost is resent after 2 s at the earliest: past the simulator's
-      // late commits (its default is 2 s after the request; the fault suite uses 1.5 s), within the 4 s visibility.
-      HYPERSWITCH_SETTLE_MS: '2000',
-      HYPERSWITCH_MAX_RETRY_AFTER_MS: '0',
-      // Not the default (npm run events:listen, which a developer may have running): nothing listens here.
-      S2S_VAULT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/`,
-      ...apartEnv,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const stackEnv: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !OWN_SETTINGS.test(name))),
+    ...stageEnv,
+    // Short budgets so that retries come back in seconds: lease 3 s > one call (3 × 800 ms + backoff).
+    LOCAL_VISIBILITY_TIMEOUT_SECONDS: '4',
+    LOCAL_JOB_LEASE_SECONDS: '3',
+    HYPERSWITCH_TIMEOUT_MS: '800',
+    // A card create whose outcome was lost is resent after 2 s at the earliest: past the simulator's
+    // late commits (its default is 2 s after the request; the fault suite uses 1.5 s), within the 4 s visibility.
+    HYPERSWITCH_SETTLE_MS: '2000',
+    HYPERSWITCH_MAX_RETRY_AFTER_MS: '0',
+    // Not the default (npm run events:listen, which a developer may have running): nothing listens here.
+    S2S_VAULT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/`,
+    ...apartEnv,
+    ...env,
+  };
+  const stopHelpers = async () => {
+    for (const helper of helpers) await stopHelper(helper);
+  };
+  const consumersApart = options.consumersApart ?? [];
+  const main = await spawnStack({ ...stackEnv, ...(consumersApart.length > 0 && { LOCAL_DISABLED_CONSUMERS: [stackEnv.LOCAL_DISABLED_CONSUMERS, ...consumersApart].filter(Boolean).join(',') }) }).catch(async (error: unknown) => {
+    await stopHelpers();
+    throw error;
   });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // Those consumers in a second stack process of their own, on the same emulators, simulator and secrets'
+  // values: as their containers are apart from the worker's in AWS. Its API and Secrets Manager listen on ports of their own.
+  const consumers =
+    consumersApart.length > 0
+      ? await spawnStack({ ...stackEnv, PORT: String(await freePort()), LOCAL_SECRETS_MANAGER_PORT: String(await freePort()), WEB_PORT: String(await freePort()), LOCAL_LOG_FILE: join(logDirectory, 'consumers.log'), LOCAL_ONLY_CONSUMERS: consumersApart.join(',') }).catch(async (error: unknown) => {
+          await main.stop();
+          await stopHelpers();
+          throw error;
+        })
+      : undefined;
 
   const api = `http://127.0.0.1:${ports.PORT}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      for (const helper of helpers) await stopHelper(helper);
-      throw new Error(`The local stack exited with ${child.exitCode}:\n${output}`);
-    }
-    const ok = await fetch(`${api}/health`).then((r) => r.ok, () => false);
-    if (ok && output.includes('X-Client-Secret: <client_secret>')) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      for (const helper of helpers) await stopHelper(helper);
-      throw new Error(`The local stack did not become healthy:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-
-  const bannerEnd = output.indexOf('\n', output.indexOf('X-Client-Secret: <client_secret>')) + 1;
-  const banner = output.slice(0, bannerEnd);
+  const bannerEnd = main.output().indexOf('\n', main.output().indexOf(BANNER_END)) + 1;
+  const banner = main.output().slice(0, bannerEnd);
   const region = 'us-east-1';
   const sqs = new SQSClient({ region, endpoint: `http://127.0.0.1:${ports.LOCAL_SQS_PORT}`, credentials });
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpoint: `http://127.0.0.1:${ports.LOCAL_DYNAMODB_PORT}`, credentials }));
@@ -258,8 +259,8 @@ async function startStackProcessOnce(env: Record<string, string>, options: Stack
     tableName,
     stageEnv,
     sqs,
-    pids: { stack: child.pid!, apart: helpers.map((helper) => helper.pid!) },
-    output: () => output.slice(bannerEnd),
+    pids: { stack: main.child.pid!, consumers: consumers ? [consumers.child.pid!] : [], apart: helpers.map((helper) => helper.pid!) },
+    output: () => main.output().slice(bannerEnd),
     async request(path, init) {
       const response = await fetch(`${api}${path}`, init);
       const text = await response.text();
@@ -288,11 +289,43 @@ async function startStackProcessOnce(env: Record<string, string>, options: Stack
     async stop() {
       sqs.destroy();
       dynamo.destroy();
-      child.kill('SIGTERM');
-      const code = await exited;
-      for (const helper of helpers) await stopHelper(helper);
+      const consumersCode = await consumers?.stop();
+      const code = await main.stop();
+      await stopHelpers();
       rmSync(logDirectory, { recursive: true, force: true });
-      if (code !== 0) throw new Error(`The local stack stopped with ${code}:\n${output.slice(-2000)}`);
+      if (code !== 0) throw new Error(`The local stack stopped with ${code}:\n${main.output().slice(-2000)}`);
+      if (consumersCode !== undefined && consumersCode !== 0) throw new Error(`The stack of the consumers apart stopped with ${consumersCode}:\n${consumers!.output().slice(-2000)}`);
+    },
+  };
+}
+
+/** The last line of the stack's banner: printed once everything is up. */
+const BANNER_END = 'X-Client-Secret: <client_secret>';
+
+/** `local/start.ts` in a process of its own, once its API answers /health and it printed its banner. */
+async function spawnStack(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [...NODE_WITH_TSX, 'local/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`The local stack exited with ${child.exitCode}:\n${output}`);
+    const ok = await fetch(`http://127.0.0.1:${env.PORT}/health`).then((r) => r.ok, () => false);
+    if (ok && output.includes(BANNER_END)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`The local stack did not become healthy:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    child,
+    output: () => output,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
     },
   };
 }

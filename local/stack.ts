@@ -4,7 +4,7 @@
  * and keys are given), the functions of serverless.yml behind a local HTTP API, and pollers that feed
  * the queue consumers like the Lambda SQS event source mapping.
  */
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { hashApiKey } from '../lib/auth';
 import { SIM_DEFAULTS, startSimulator, type HyperswitchSimulator } from './hyperswitch-sim/server';
@@ -61,6 +61,8 @@ export interface LocalStackOptions {
   workerMapping?: { maximumConcurrency?: number; batchSize?: number };
   /** Functions whose queue consumers do not run, as when their event source mapping is disabled in AWS. */
   disabledConsumers?: string[];
+  /** When set, the only functions whose queue consumers run: a stack that stands for their containers alone, beside another on the same emulators. */
+  onlyConsumers?: string[];
   /** The hash key Hyperswitch signs its webhooks with (the simulator's and our secret's). */
   hyperswitchWebhookHashKey: string;
   /** Faults in the simulator's webhooks: duplicated, delayed, badly signed, lost. */
@@ -93,6 +95,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, log: LocalStackOptions['l
     apiKeys: { server: env.S2S_VAULT_SERVER_KEY ?? LOCAL_API_KEYS.server, publishable: env.S2S_VAULT_PUBLISHABLE_KEY ?? LOCAL_API_KEYS.publishable },
     visibilityTimeoutSeconds: port('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 15),
     disabledConsumers: env.LOCAL_DISABLED_CONSUMERS?.split(',').filter(Boolean),
+    onlyConsumers: env.LOCAL_ONLY_CONSUMERS?.split(',').filter(Boolean),
     webhook: { url: env.S2S_VAULT_WEBHOOK_URL ?? LOCAL_WEBHOOK.url, secret: env.S2S_VAULT_WEBHOOK_SECRET ?? LOCAL_WEBHOOK.secret },
     hyperswitchWebhookHashKey: env.HYPERSWITCH_WEBHOOK_HASH_KEY ?? LOCAL_HYPERSWITCH_WEBHOOK_HASH_KEY,
     hyperswitchWebhookFaults: env.HYPERSWITCH_SIM_WEBHOOK_FAULTS ? (JSON.parse(env.HYPERSWITCH_SIM_WEBHOOK_FAULTS) as WebhookFaults) : undefined,
@@ -191,15 +194,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const dynamoClient = new DynamoDBClient({ region: REGION, endpoint: dynamoDbUrl });
-    await dynamoClient.send(
-      new CreateTableCommand({
-        TableName: config.tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: config.table.AttributeDefinitions,
-        KeySchema: config.table.KeySchema,
-        GlobalSecondaryIndexes: config.table.GlobalSecondaryIndexes,
-      }),
-    );
+    await dynamoClient
+      .send(
+        new CreateTableCommand({
+          TableName: config.tableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: config.table.AttributeDefinitions,
+          KeySchema: config.table.KeySchema,
+          GlobalSecondaryIndexes: config.table.GlobalSecondaryIndexes,
+        }),
+      )
+      .catch((error: unknown) => {
+        // An emulator apart may hold the table already: another stack on it (its consumers apart) created it.
+        if (!(options.external?.dynamoDbUrl && error instanceof ResourceInUseException)) throw error;
+      });
     // dynalite does not implement TTL; AWS expires records, locally they stay until the stack stops.
     await dynamoClient.send(new UpdateTimeToLiveCommand({ TableName: config.tableName, TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } })).catch(() => undefined);
     dynamoClient.destroy();
@@ -233,7 +241,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const local = loadFunction(fn, bundles.get(fn.name)!, config, STAGE);
       for (const event of fn.events) {
         if ('httpApi' in event) routes.push({ method: event.httpApi.method.toUpperCase(), path: event.httpApi.path, fn: local });
-        else if (options.disabledConsumers?.includes(fn.name)) log({ message: 'queue consumer disabled', function: fn.name });
+        else if (options.disabledConsumers?.includes(fn.name) || (options.onlyConsumers && !options.onlyConsumers.includes(fn.name))) log({ message: 'queue consumer disabled', function: fn.name });
         else {
           const source = event.sqs.arn['Fn::GetAtt'][0];
           const poller = new SqsPoller({
