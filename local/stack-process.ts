@@ -49,7 +49,7 @@ export interface StackProcess {
   awsEnv: Record<string, string>;
   sqs: SQSClient;
   /** The stack's process, its consumers' run apart, and the emulators' and the simulator's when they run apart (benchmarks read their CPU time). */
-  pids: { stack: number; consumers: number[]; apart: number[] };
+  pids: { stack: number; consumers: number[]; apart: { sqs?: number; dynamoDb?: number; simulator?: number } };
   /** Everything the stack printed after its banner: the logs of the functions and of the stack. */
   output(): string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON that callers assert on
@@ -152,15 +152,19 @@ async function startStackProcessOnce(env: Record<string, string>, options: Stack
     WEB_PORT: await freePort(),
   };
   const helpers: ChildProcess[] = [];
+  const apartPids: StackProcess['pids']['apart'] = {};
   const apartEnv: Record<string, string> = {};
   if (options.apart) {
-    const commands: Array<Parameters<typeof startHelper>> = [
-      [['local/emulator.ts', 'sqs', String(ports.LOCAL_SQS_PORT)], {}, 'listening'],
-      [['local/emulator.ts', 'dynamodb', String(ports.LOCAL_DYNAMODB_PORT)], {}, 'listening'],
-      [['local/hyperswitch-sim/main.ts'], { HYPERSWITCH_SIM_PORT: String(ports.HYPERSWITCH_SIM_PORT), HYPERSWITCH_SIM_WEBHOOK_URL: `http://127.0.0.1:${ports.PORT}/webhooks/hyperswitch` }, 'listening'],
+    const commands: Array<[keyof typeof apartPids, ...Parameters<typeof startHelper>]> = [
+      ['sqs', ['local/emulator.ts', 'sqs', String(ports.LOCAL_SQS_PORT)], {}, 'listening'],
+      ['dynamoDb', ['local/emulator.ts', 'dynamodb', String(ports.LOCAL_DYNAMODB_PORT)], {}, 'listening'],
+      ['simulator', ['local/hyperswitch-sim/main.ts'], { HYPERSWITCH_SIM_PORT: String(ports.HYPERSWITCH_SIM_PORT), HYPERSWITCH_SIM_WEBHOOK_URL: `http://127.0.0.1:${ports.PORT}/webhooks/hyperswitch` }, 'listening'],
     ];
     try {
-      for (const command of commands) helpers.push(await startHelper(...command));
+      for (const [name, ...command] of commands) {
+        helpers.push(await startHelper(...command));
+        apartPids[name] = helpers.at(-1)!.pid!;
+      }
     } catch (error) {
       // Those already running would outlive the failed start.
       for (const helper of helpers) await stopHelper(helper);
@@ -259,7 +263,7 @@ async function startStackProcessOnce(env: Record<string, string>, options: Stack
     tableName,
     stageEnv,
     sqs,
-    pids: { stack: main.child.pid!, consumers: consumers ? [consumers.child.pid!] : [], apart: helpers.map((helper) => helper.pid!) },
+    pids: { stack: main.child.pid!, consumers: consumers ? [consumers.child.pid!] : [], apart: apartPids },
     output: () => main.output().slice(bannerEnd),
     async request(path, init) {
       const response = await fetch(`${api}${path}`, init);
