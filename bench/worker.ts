@@ -196,9 +196,11 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
     const ideal: Block[] = [];
     const ours: Block[] = [];
     const floors: Block[] = [];
-    const cpu = { ours: 0, apart: 0, floor: 0 };
-    // Each process of ours and of the emulators', over our blocks: which one a saturated machine spends its cores on.
-    const processes = { "the worker's process": stack.pids.stack, "the deliveries'": stack.pids.consumers[0]!, 'SQS': stack.pids.apart.sqs!, 'DynamoDB': stack.pids.apart.dynamoDb!, 'the simulator': stack.pids.apart.simulator! };
+    let floorCpuMs = 0;
+    // Each process of ours and of the emulators', over our blocks: which one a saturated machine spends
+    // its cores on. Ours: the worker's process and the deliveries' (benchStack runs them apart).
+    const ourProcesses = { "the worker's process": stack.pids.stack, "the deliveries'": stack.pids.consumers[0]! };
+    const processes: Record<string, number> = { ...ourProcesses, 'SQS': stack.pids.apart.sqs!, 'DynamoDB': stack.pids.apart.dynamoDb!, 'the simulator': stack.pids.apart.simulator! };
     const processCpu = new Map(Object.keys(processes).map((name) => [name, 0]));
     // Over the blocks, on the clock only: the worker's event loop (ours) and the bench's (the calls
     // alone), on a core and ready but waiting for one; and the machine's cores.
@@ -233,7 +235,7 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
           const before = floorCpu();
           floors.push(await workerBlock(stack, floor, ids.slice((round * jobs) / ROUNDS, ((round + 1) * jobs) / ROUNDS).map((id) => `${id}-floor`)));
           await deliveriesDrained(stack, floor);
-          cpu.floor += floorCpu() - before;
+          floorCpuMs += floorCpu() - before;
         },
       ];
       for (const turn of [...turns.slice(round % turns.length), ...turns.slice(0, round % turns.length)]) await turn();
@@ -244,9 +246,8 @@ export async function workerThroughput(concurrency: number, jobs: number): Promi
     const idealRate = rate(ideal);
     const floorRate = rate(floors);
     for (const [name, ms] of processCpu) processCpu.set(name, ms / jobs);
-    // Ours: the worker's process and the deliveries' (benchStack runs them apart).
-    const [workerCpu, deliveriesCpu, ...apartCpu] = processCpu.values();
-    Object.assign(cpu, { ours: workerCpu! + deliveriesCpu!, apart: apartCpu.reduce((sum, ms) => sum + ms, 0), floor: cpu.floor / jobs });
+    const oursMs = Object.keys(ourProcesses).reduce((sum, name) => sum + processCpu.get(name)!, 0);
+    const cpu = { ours: oursMs, apart: [...processCpu.values()].reduce((sum, ms) => sum + ms, 0) - oursMs, floor: floorCpuMs / jobs };
     if (concurrency === 4) Object.assign(cpuPerJob, { ...cpu, concurrency });
     const nominal = concurrency / (2 * 0.05);
     const { least, orLimitShown } = WORKER_TARGETS[concurrency] ?? { least: 0.85, orLimitShown: true };
