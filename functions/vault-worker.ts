@@ -4,7 +4,7 @@ import { concurrencyLimit } from '../lib/concurrency';
 import { intentFreshMs, readConfig, workerEnv } from '../lib/config';
 import { dataKeysSchema } from '../lib/crypto';
 import { createHyperswitchClients } from '../lib/hyperswitch';
-import { DynamoDbJobStore, holdMessageUntil, newJobRecord, parseVaultJobMessage, RECORD_WRITTEN_ATTRIBUTE, runVaultJob, SimulatedCrash } from '../lib/jobs';
+import { DynamoDbJobStore, holdMessageUntil, newJobRecord, parseVaultJobMessage, runVaultJob, SimulatedCrash } from '../lib/jobs';
 import { S2SVaultError } from '../lib/errors';
 import { logger, withLogContext } from '../lib/log';
 import { count } from '../lib/metrics';
@@ -63,9 +63,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   const parsed = parseVaultJobMessage(record.body, config.CHARGE_MAX_AMOUNT);
   if (parsed.valid) {
     const jobId = parsed.message.job_id;
-    // A merchant's message on its first delivery: no record yet. (An event written by hand may carry no attributes.)
-    const likelyNew = !redelivered && !record.messageAttributes?.[RECORD_WRITTEN_ATTRIBUTE];
-    const outcome = await limit(() => withLogContext({ jobId, messageId: record.messageId }, () => runVaultJob(parsed.message, deps, { likelyNew, first: !redelivered })));
+    const outcome = await limit(() => withLogContext({ jobId, messageId: record.messageId }, () => runVaultJob(parsed.message, deps, { first: !redelivered })));
     if (outcome.status === 'requires_action' && outcome.actionExpiresAt) {
       await holdMessageUntil(sqs, config.VAULT_JOBS_QUEUE_URL, record.receiptHandle, Date.parse(outcome.actionExpiresAt));
       throw new AwaitingShopper(jobId);

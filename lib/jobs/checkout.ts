@@ -71,7 +71,7 @@ export function clientSecretMatches(keys: DataKeys, jobId: string, secret: strin
  */
 async function enqueue(record: JobRecord, message: VaultJobMessage, deps: EnqueueDeps, reserved?: { scope: string; key: string }): Promise<void> {
   const jobId = record.job_id;
-  const [recorded, sent] = await Promise.allSettled([deps.store.create(record), deps.queue.send(message, { recordWritten: true })]);
+  const [recorded, sent] = await Promise.allSettled([deps.store.create(record), deps.queue.send(message)]);
   if (sent.status === 'fulfilled') {
     if (recorded.status === 'rejected' && !(recorded.reason instanceof JobExistsError)) {
       deps.log.warn('Queued a job whose record could not be written: the worker writes it', { jobId, error: errorName(recorded.reason) });

@@ -62,8 +62,6 @@ export interface JobOutcome {
 
 /** What the queue says of a delivery; it orders requests, it decides nothing. */
 export interface DeliveryHints {
-  /** The job probably has no record yet (see `JobStore.claim`). */
-  likelyNew?: boolean;
   /** The message's first delivery: the job has most likely not run yet, so its customer is asked for while the claim is in flight. */
   first?: boolean;
 }
@@ -98,7 +96,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
   try {
     // The claim's preparation after the customer's request is out: it then costs nothing of the job's time.
     await customerAhead?.sent;
-    claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent, delivery);
+    claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent);
   } finally {
     // Not this run's to run, or the claim failed: what was asked ahead is let go (a later run's create of the customer finds the same one).
     if (claim?.outcome !== 'claimed') await settled(customerAhead?.value);

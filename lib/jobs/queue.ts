@@ -1,32 +1,23 @@
 import { sqsClient, type Sqs } from '../aws';
 import { VAULT_JOB_SCHEMA, type VaultJobMessage } from './schemas';
 
-/**
- * A message attribute our intake sets: it writes the job's record beside the message, so the worker
- * claims that record first rather than trying to make one (which it does first for a merchant's message).
- */
-export const RECORD_WRITTEN_ATTRIBUTE = 'job_record';
-
-/** Where vault jobs are sent. `recordWritten`: the sender writes the job's record too (our intake). */
+/** Where vault jobs are sent. */
 export interface JobQueue {
-  send(message: VaultJobMessage, options?: { recordWritten?: boolean }): Promise<{ messageId: string }>;
+  send(message: VaultJobMessage): Promise<{ messageId: string }>;
 }
 
-/** SQS adapter. The message attributes are the schema version and whether the sender wrote the record: nothing about the card. */
+/** SQS adapter. The message's one attribute is the schema version: nothing about the card. */
 export class SqsJobQueue implements JobQueue {
   constructor(
     private readonly queueUrl: string,
     private readonly client: Sqs = sqsClient(),
   ) {}
 
-  async send(message: VaultJobMessage, { recordWritten = false }: { recordWritten?: boolean } = {}): Promise<{ messageId: string }> {
+  async send(message: VaultJobMessage): Promise<{ messageId: string }> {
     const { MessageId } = await this.client.sendMessage({
       QueueUrl: this.queueUrl,
       MessageBody: JSON.stringify(message),
-      MessageAttributes: {
-        schema: { DataType: 'String', StringValue: VAULT_JOB_SCHEMA },
-        ...(recordWritten ? { [RECORD_WRITTEN_ATTRIBUTE]: { DataType: 'String', StringValue: 'true' } } : {}),
-      },
+      MessageAttributes: { schema: { DataType: 'String', StringValue: VAULT_JOB_SCHEMA } },
     });
     return { messageId: MessageId ?? '' };
   }

@@ -29,12 +29,10 @@ export interface JobStore {
    * Takes the job for one run: sets it `processing` with a lease. `initial` is the record to create
    * when none exists (a job a merchant published straight to the queue). `intent` names the step
    * whose create the run will send first: on the job's first attempt at it, the claim records the
-   * intent too (`attempted_at` at `lease.now`), so that create needs no write of its own.
-   * `likelyNew`: the job probably has no record yet (a merchant published it, and this is its first
-   * delivery), so the record is put first rather than after a refused claim: one request, not two.
-   * It orders the attempts only; the outcome is the same either way.
+   * intent too (`attempted_at` at `lease.now`), so that create needs no write of its own. One
+   * request, whether the record exists or not.
    */
-  claim(jobId: string, lease: Lease, initial: () => JobRecord, intent?: IntentStep, options?: { likelyNew?: boolean }): Promise<ClaimResult>;
+  claim(jobId: string, lease: Lease, initial: () => JobRecord, intent?: IntentStep): Promise<ClaimResult>;
   /** Records steps (results, an intent) and extends the lease to `leaseUntil`; only the lease owner may. */
   checkpoint(jobId: string, owner: string, steps: Partial<JobSteps>, leaseUntil: number): Promise<void>;
   /** Ends the job with the steps not yet recorded; only the lease owner may. Returns the ended record. */
@@ -90,6 +88,34 @@ export class JobExistsError extends S2SVaultError {
 
 const now = () => new Date().toISOString();
 
+const INTENT_STEPS: readonly IntentStep[] = ['payment_method', 'payment', 'verification'];
+
+/** What the claim sets whatever the record held; it keeps every other field a record already has. */
+const SET_BY_CLAIM = new Set(['job_id', 'status', 'lease_owner', 'lease_until', 'updated_at', 'attempts']);
+
+/**
+ * Where the claim records its intent: an attribute of the record's own, not a path in the step, for
+ * the claim may make the record, and an update cannot set a path inside a map that the same update
+ * makes. It stands for the step's `attempted_at` and `first_attempted_at` until the step is next
+ * written whole, which removes it; the store folds it into the step as it reads, so no caller sees it.
+ */
+const intentAttribute = (step: IntentStep) => `intent_${step}_at`;
+const INTENT_ATTRIBUTES = new Set(INTENT_STEPS.map(intentAttribute));
+
+/** A job item as the rest of the code knows it: the claim's intent folded into its step. */
+function fromItem(item: Record<string, unknown>): JobRecord {
+  const job = Object.fromEntries(Object.entries(item).filter(([name]) => !INTENT_ATTRIBUTES.has(name))) as unknown as JobRecord;
+  for (const step of INTENT_STEPS) {
+    const at = item[intentAttribute(step)] as string | undefined;
+    // A time recorded in the step (an earlier run's checkpoint) is the older one and stands.
+    if (at && !job.steps[step]?.attempted_at) job.steps = withIntent(job.steps, step, at);
+  }
+  return job;
+}
+
+/** The claim's intents of the steps a write sets whole: gone with the step's old value. */
+const intentsOf = (steps: string[]) => INTENT_STEPS.filter((step) => steps.includes(step)).map(intentAttribute);
+
 /** The key of a payment method's uniqueness record, in the job table beside the jobs (`pm#<id>`). */
 const holdKey = (paymentMethodId: string) => `pm#${paymentMethodId}`;
 
@@ -119,33 +145,32 @@ export class DynamoDbJobStore implements JobStore {
 
   async get(jobId: string): Promise<JobRecord | undefined> {
     const { Item } = await this.documents.get({ TableName: this.tableName, Key: { job_id: jobId }, ConsistentRead: true });
-    return Item as JobRecord | undefined;
+    return Item && fromItem(Item);
   }
 
-  async claim(jobId: string, lease: Lease, initial: () => JobRecord, intent?: IntentStep, { likelyNew = false }: { likelyNew?: boolean } = {}): Promise<ClaimResult> {
-    const intentAt = new Date(lease.now).toISOString();
-    // Two attempts, in the order the hint suggests: update a claimable record; put a new one, claimed.
-    // Only where both are refused is the record read, to say why.
-    const update = () => this.claimExisting(jobId, lease, intentAt, intent);
-    const put = () => this.createClaimed(initial, lease, intentAt, intent);
-    const [first, second] = likelyNew ? [put, update] : [update, put];
-    return (await first()) ?? (await second()) ?? this.unclaimable(jobId, lease, intentAt, intent);
-  }
-
-  /** Claims an existing record that is queued, or processing with an expired lease; undefined otherwise. */
-  private async claimExisting(jobId: string, lease: Lease, intentAt: string, intent?: IntentStep): Promise<ClaimResult | undefined> {
+  async claim(jobId: string, lease: Lease, initial: () => JobRecord, intent?: IntentStep): Promise<ClaimResult> {
     const at = now();
-    // The intent rides on the claim only where no earlier run recorded one (if_not_exists): an
-    // earlier attempt's time must survive until this run has looked for what it left.
+    const intentAt = new Date(lease.now).toISOString();
+    const fresh = initial();
+    // One update makes the record when none exists (every field of `fresh`) or claims the one there
+    // (its fields kept: if_not_exists), so that whichever of the intake's put and this claim lands
+    // first, each side sends one write.
+    const kept = Object.entries(fresh).filter(([name]) => !SET_BY_CLAIM.has(name));
     const claimed = await conditionalWrite(
       this.documents.update({
         TableName: this.tableName,
         Key: { job_id: jobId },
-        UpdateExpression: `SET #status = :processing, lease_owner = :owner, lease_until = :until, updated_at = :at${
-          intent ? ', steps.#intent.attempted_at = if_not_exists(steps.#intent.attempted_at, :intentAt), steps.#intent.first_attempted_at = if_not_exists(steps.#intent.first_attempted_at, :intentAt)' : ''
-        } ADD attempts :one`,
-        ConditionExpression: 'attribute_exists(job_id) AND #status IN (:queued, :processing) AND (attribute_not_exists(lease_until) OR lease_until < :now)',
-        ExpressionAttributeNames: { '#status': 'status', ...(intent ? { '#intent': intent } : {}) },
+        UpdateExpression: `SET ${[
+          '#status = :processing',
+          'lease_owner = :owner',
+          'lease_until = :until',
+          'updated_at = :at',
+          ...kept.map((_, i) => `#kept${i} = if_not_exists(#kept${i}, :kept${i})`),
+          // An earlier attempt's time must survive until this run has looked for what it left.
+          ...(intent ? ['#intent = if_not_exists(#intent, :intentAt)'] : []),
+        ].join(', ')} ADD attempts :one`,
+        ConditionExpression: 'attribute_not_exists(job_id) OR (#status IN (:queued, :processing) AND (attribute_not_exists(lease_until) OR lease_until < :now))',
+        ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(kept.map(([name], i) => [`#kept${i}`, name])), ...(intent ? { '#intent': intentAttribute(intent) } : {}) },
         ExpressionAttributeValues: {
           ':processing': 'processing',
           ':queued': 'queued',
@@ -154,43 +179,26 @@ export class DynamoDbJobStore implements JobStore {
           ':now': lease.now,
           ':at': at,
           ':one': 1,
+          ...Object.fromEntries(kept.map(([, value], i) => [`:kept${i}`, value])),
           ...(intent ? { ':intentAt': intentAt } : {}),
         },
-        // The record before the claim: it tells whether an earlier run recorded the intent.
+        // The record before the claim (none: this claim made it); it tells whether an earlier run recorded the intent.
         ReturnValues: 'ALL_OLD',
       }),
     );
-    if (!claimed) return undefined;
-    const before = claimed.Attributes as JobRecord;
+    if (!claimed) return this.unclaimable(jobId);
+    const before = claimed.Attributes && Object.keys(claimed.Attributes).length > 0 ? fromItem(claimed.Attributes) : { ...fresh, attempts: 0 };
     const intentRecorded = intent !== undefined && !before.steps[intent]?.attempted_at;
     const steps = intentRecorded ? withIntent(before.steps, intent, intentAt) : before.steps;
     return { outcome: 'claimed', intentRecorded, job: { ...before, status: 'processing', lease_owner: lease.owner, lease_until: lease.until, updated_at: at, attempts: before.attempts + 1, steps } };
   }
 
-  /** Creates the record, claimed, when none exists; undefined when one does. */
-  private async createClaimed(initial: () => JobRecord, lease: Lease, intentAt: string, intent?: IntentStep): Promise<ClaimResult | undefined> {
-    const fresh = initial();
-    const job: JobRecord = { ...fresh, steps: intent ? withIntent(fresh.steps, intent, intentAt) : fresh.steps, status: 'processing', attempts: 1, lease_owner: lease.owner, lease_until: lease.until };
-    try {
-      await this.create(job);
-      return { outcome: 'claimed', job, intentRecorded: intent !== undefined };
-    } catch (error) {
-      if (error instanceof JobExistsError) return undefined;
-      throw error;
-    }
-  }
-
-  /**
-   * Why a job that exists could not be claimed. One not ended may have appeared between the two
-   * attempts — the intake's write landing after the worker read its message, whose update found no
-   * record and whose put found one — so the claim is tried once more, its own condition deciding,
-   * rather than left to wait a visibility timeout.
-   */
-  private async unclaimable(jobId: string, lease: Lease, intentAt: string, intent?: IntentStep): Promise<ClaimResult> {
+  /** Why a job that exists could not be claimed: it ended, it waits for the shopper, or another run holds it. */
+  private async unclaimable(jobId: string): Promise<ClaimResult> {
     const existing = await this.get(jobId);
     if (existing?.status === 'succeeded' || existing?.status === 'failed') return { outcome: 'finished', job: existing };
     if (existing?.status === 'requires_action') return { outcome: 'awaiting_action', job: existing };
-    return (existing && (await this.claimExisting(jobId, lease, intentAt, intent))) || { outcome: 'busy' };
+    return { outcome: 'busy' };
   }
 
   async checkpoint(jobId: string, owner: string, steps: Partial<JobSteps>, leaseUntil: number): Promise<void> {
@@ -221,7 +229,7 @@ export class DynamoDbJobStore implements JobStore {
   async resolveAction<K extends 'payment' | 'verification'>(jobId: string, step: K, value: PaymentStep, outcome: { status: 'succeeded' } | { status: 'failed'; error: JobError }): Promise<JobRecord | undefined> {
     const error = outcome.status === 'failed' ? outcome.error : undefined;
     return this.updateIf(jobId, {
-      UpdateExpression: `SET #status = :status, steps.#step = :value, updated_at = :at${error ? ', #error = :error' : ''} REMOVE next_action, action_expires_at`,
+      UpdateExpression: `SET #status = :status, steps.#step = :value, updated_at = :at${error ? ', #error = :error' : ''} REMOVE next_action, action_expires_at, ${intentAttribute(step)}`,
       ConditionExpression: '#status = :waiting',
       ExpressionAttributeNames: { '#status': 'status', '#step': step, ...(error ? { '#error': 'error' } : {}) },
       ExpressionAttributeValues: { ':status': outcome.status, ':value': value, ':waiting': 'requires_action', ':at': now(), ...(error ? { ':error': error } : {}) },
@@ -284,7 +292,7 @@ export class DynamoDbJobStore implements JobStore {
     await this.documents.update({
       TableName: this.tableName,
       Key: { job_id: jobId },
-      UpdateExpression: 'SET steps.#step = :value, updated_at = :at',
+      UpdateExpression: `SET steps.#step = :value, updated_at = :at REMOVE ${intentAttribute(step)}`,
       ConditionExpression: '#status = :failed AND attribute_not_exists(steps.#step.#id)',
       ExpressionAttributeNames: { '#step': step, '#status': 'status', '#id': idField },
       ExpressionAttributeValues: { ':value': value, ':failed': 'failed', ':at': now() },
@@ -294,8 +302,9 @@ export class DynamoDbJobStore implements JobStore {
   /** A write only the lease owner may make (it sets `updated_at`): the record as the write left it (no second read). */
   private async ownedUpdate(jobId: string, owner: string, write: OwnedWrite): Promise<JobRecord> {
     const steps = Object.entries(write.steps);
+    const removed = [...(write.endLease ? ['lease_owner', 'lease_until'] : []), ...intentsOf(steps.map(([step]) => step))];
     const updated = await this.updateIf(jobId, {
-      UpdateExpression: `SET ${[...steps.map((_, i) => `steps.#step${i} = :step${i}`), ...write.set, 'updated_at = :at'].join(', ')}${write.endLease ? ' REMOVE lease_owner, lease_until' : ''}`,
+      UpdateExpression: `SET ${[...steps.map((_, i) => `steps.#step${i} = :step${i}`), ...write.set, 'updated_at = :at'].join(', ')}${removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : ''}`,
       ConditionExpression: 'lease_owner = :owner',
       ExpressionAttributeNames: steps.length > 0 || write.names ? { ...Object.fromEntries(steps.map(([step], i) => [`#step${i}`, step])), ...write.names } : undefined,
       ExpressionAttributeValues: { ...Object.fromEntries(steps.map(([, value], i) => [`:step${i}`, value])), ...write.values, ':owner': owner, ':at': now() },
@@ -307,6 +316,6 @@ export class DynamoDbJobStore implements JobStore {
   /** A conditional update of a job: the record as it left it, or undefined when its condition did not hold. */
   private async updateIf(jobId: string, update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<JobRecord | undefined> {
     const updated = await conditionalWrite(this.documents.update({ TableName: this.tableName, Key: { job_id: jobId }, ...update, ReturnValues: 'ALL_NEW' }));
-    return updated?.Attributes as JobRecord | undefined;
+    return updated?.Attributes && fromItem(updated.Attributes);
   }
 }

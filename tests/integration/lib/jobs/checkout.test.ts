@@ -7,7 +7,7 @@ import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSCli
 import { sqsClient, type Sqs } from '../../../../lib/aws';
 import type { DataKeys } from '../../../../lib/crypto';
 import { HttpError } from '../../../../lib/http/errors';
-import { acceptCheckout, DynamoDbIdempotencyStore, DynamoDbJobStore, newJobRecord, publishVaultJob, RECORD_WRITTEN_ATTRIBUTE, SqsJobQueue, vaultRequestSchema, type CheckoutDeps, type JobQueue, type JobStore } from '../../../../lib/jobs';
+import { acceptCheckout, DynamoDbIdempotencyStore, DynamoDbJobStore, newJobRecord, SqsJobQueue, vaultRequestSchema, type CheckoutDeps, type JobQueue, type JobStore } from '../../../../lib/jobs';
 import { startEmulatorProcess } from '../../../../local/stack-process';
 import { LOCAL_AWS, startJobsTable } from '../../../helpers/dynamo';
 import { recordingLog } from '../../../helpers/log';
@@ -48,20 +48,18 @@ function deps(overrides: Partial<CheckoutDeps> = {}) {
   return { log, deps: { store: store(), queue: queue(), idempotency: new DynamoDbIdempotencyStore(table.tableName, async () => keys, table.client), dataKeys: async () => keys, log, returnUrlOrigins: [], ...overrides } satisfies CheckoutDeps };
 }
 
-/** The queued messages (taken off the queue): their job ids, and whether each says the sender wrote the record. */
-async function queuedMessages(): Promise<Array<{ jobId: string; recordWritten: boolean }>> {
-  const messages: Array<{ jobId: string; recordWritten: boolean }> = [];
+/** The job ids of the queued messages (taken off the queue). */
+async function queuedJobIds(): Promise<string[]> {
+  const jobIds: string[] = [];
   for (;;) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
-    if (Messages.length === 0) return messages;
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (Messages.length === 0) return jobIds;
     for (const message of Messages) {
-      messages.push({ jobId: (JSON.parse(message.Body!) as { job_id: string }).job_id, recordWritten: message.MessageAttributes?.[RECORD_WRITTEN_ATTRIBUTE]?.StringValue === 'true' });
+      jobIds.push((JSON.parse(message.Body!) as { job_id: string }).job_id);
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
     }
   }
 }
-
-const queuedJobIds = async () => (await queuedMessages()).map((message) => message.jobId);
 
 describe('acceptCheckout', () => {
   beforeEach(() => queuedJobIds());
@@ -71,17 +69,6 @@ describe('acceptCheckout', () => {
     const accepted = await acceptCheckout(request, d);
     await expect(store().get(accepted.job_id)).resolves.toMatchObject({ status: 'queued', source: 'checkout', card: { last4: '4242' } });
     await expect(queuedJobIds()).resolves.toEqual([accepted.job_id]);
-  });
-
-  it('says on its message that the record is written, so the worker claims it rather than making one; a merchant\'s published job does not', async () => {
-    const accepted = await acceptCheckout(request, deps().deps);
-    const published = await publishVaultJob({ ...body, job_id: `merchant-${randomUUID()}` }, { queue: queue(), dataKeys: async () => keys, maxChargeAmount: 100_000 });
-    await expect(queuedMessages()).resolves.toEqual(
-      expect.arrayContaining([
-        { jobId: accepted.job_id, recordWritten: true },
-        { jobId: published.job_id, recordWritten: false },
-      ]),
-    );
   });
 
   it('marks the job failed, frees the Idempotency-Key and answers 503 when the message cannot be sent', async () => {

@@ -1,6 +1,6 @@
 /**
- * How a run claims its job (lib/jobs/pipeline.ts, store.ts): a merchant's job made claimed in one
- * request, and a first delivery's customer asked for while the claim is in flight.
+ * How a run claims its job (lib/jobs/pipeline.ts, store.ts): in one request, whether the job has a
+ * record yet or not, and a first delivery's customer asked for while the claim is in flight.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
@@ -12,46 +12,71 @@ import { deps, hyperswitch, inspect, job, store, storeWith, table, usePipelineSt
 usePipelineStack();
 
 describe('runVaultJob', () => {
-  describe('the claim of a job a merchant published (likelyNew: no record yet, first delivery)', () => {
+  describe('the claim: one write, whether the intake recorded the job or not', () => {
     /** The real store on its own client, counting the requests it sends by operation. */
-    function countingStore(around?: Parameters<typeof countingTable>[1]): { store: DynamoDbJobStore; sent: string[] } {
-      const counted = countingTable(table.client, around);
+    function countingStore(): { store: DynamoDbJobStore; sent: string[] } {
+      const counted = countingTable(table.client);
       return { store: new DynamoDbJobStore(table.tableName, counted.table), sent: counted.sent };
     }
+    const rawItem = async (jobId: string) => (await table.client.get({ TableName: table.tableName, Key: { job_id: jobId }, ConsistentRead: true })).Item!;
 
-    it('makes the record, claimed, in one request; without the hint a refused claim comes first', async () => {
-      const counted = countingStore();
-      await expect(runVaultJob(job(), deps({ store: counted.store }), { likelyNew: true })).resolves.toMatchObject({ status: 'succeeded' });
-      expect(counted.sent[0]).toBe('PutItem');
-      expect(counted.sent.slice(1)).not.toContain('GetItem');
-
-      const unhinted = countingStore();
-      await expect(runVaultJob(job(), deps({ store: unhinted.store }))).resolves.toMatchObject({ status: 'succeeded' });
-      expect(unhinted.sent.slice(0, 2)).toEqual(['UpdateItem', 'PutItem']);
-      expect(counted.sent.length).toBe(unhinted.sent.length - 1);
+    it('makes the record of a job a merchant published, claimed, in one request, and claims one the intake wrote in one request too', async () => {
+      const published = countingStore();
+      await expect(runVaultJob(job(), deps({ store: published.store }))).resolves.toMatchObject({ status: 'succeeded' });
+      const recorded = countingStore();
+      const message = job();
+      await store.create(newJobRecord({ jobId: message.job_id, source: 'checkout' }));
+      await expect(runVaultJob(message, deps({ store: recorded.store }))).resolves.toMatchObject({ status: 'succeeded' });
+      // The claim, the end, the card's hold: nothing read, nothing refused.
+      expect(published.sent).toEqual(['UpdateItem', 'UpdateItem', 'PutItem']);
+      expect(recorded.sent).toEqual(published.sent);
     });
 
-    it('runs a checkout\'s job whose record landed between the claim\'s update and its put, rather than leaving it to a redelivery', async () => {
+    it("keeps the record the claim made when a checkout's message overtook its write: one write each side, and the job runs once", async () => {
       const message = job();
-      // The intake's write lands just after the worker's update found no record.
-      const racing = countingStore(async (operation, send) => {
-        try {
-          return await send();
-        } catch (error) {
-          if (operation === 'UpdateItem' && racing.sent.filter((name) => name === 'UpdateItem').length === 1) await store.create(newJobRecord({ jobId: message.job_id, source: 'checkout' }));
-          throw error;
-        }
+      const worker = countingStore();
+      const intake = countingStore();
+      // The intake's put lands after the worker's claim made the record.
+      const racing: JobStore = Object.assign(Object.create(worker.store) as JobStore, {
+        claim: async (...args: Parameters<JobStore['claim']>) => {
+          const claimed = await worker.store.claim(...args);
+          await expect(intake.store.create(newJobRecord({ jobId: message.job_id, source: 'checkout' }))).rejects.toMatchObject({ code: 'job_exists' });
+          return claimed;
+        },
       });
-      await expect(runVaultJob(message, deps({ store: racing.store }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
-      expect(racing.sent.slice(0, 4)).toEqual(['UpdateItem', 'PutItem', 'GetItem', 'UpdateItem']);
+      await expect(runVaultJob(message, deps({ store: racing }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      expect(intake.sent).toEqual(['PutItem']);
+      expect(worker.sent).toEqual(['UpdateItem', 'UpdateItem', 'PutItem']);
+      expect(await store.get(message.job_id)).toMatchObject({ status: 'succeeded', attempts: 1, card: { last4: '4242' } });
       expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
     });
 
-    it('still claims a record that exists (the intake wrote it, or an earlier run did), and runs a finished job never again', async () => {
+    it("holds the claim's intent in an attribute of the record's own until the step is written, and shows it as the step's", async () => {
+      const message = job();
+      const start = Date.now();
+      const killedBeforeCard = (point: string) => {
+        if (point === 'before paymentMethods.create') throw new SimulatedCrash(point);
+      };
+      await expect(runVaultJob(message, deps({ crashPoint: killedBeforeCard, clock: () => start }))).rejects.toBeInstanceOf(SimulatedCrash);
+      const at = new Date(start).toISOString();
+      expect(await rawItem(message.job_id)).toMatchObject({ intent_payment_method_at: at, steps: { payment_method: { status: 'pending' } } });
+      const held = await store.get(message.job_id);
+      expect(held?.steps.payment_method).toMatchObject({ attempted_at: at, first_attempted_at: at });
+      expect(held).not.toHaveProperty('intent_payment_method_at');
+
+      // The next claim keeps the first attempt's time; the step's result, written whole, removes it.
+      await expect(runVaultJob(message, deps({ clock: () => start + 5_001 }))).resolves.toMatchObject({ status: 'succeeded' });
+      const ended = await rawItem(message.job_id);
+      expect(ended).not.toHaveProperty('intent_payment_method_at');
+      expect(ended.steps.payment_method).toMatchObject({ status: 'succeeded' });
+      expect(inspect()).toMatchObject({ payment_methods: 1 });
+    });
+
+    it('still claims a record that exists, and runs a finished job never again', async () => {
       const message = job({ charge: { amount: 100, currency: 'USD' } });
       await store.create(newJobRecord({ jobId: message.job_id, source: 'queue' }));
-      await expect(runVaultJob(message, deps(), { likelyNew: true })).resolves.toEqual({ status: 'succeeded', duplicate: false });
-      await expect(runVaultJob(message, deps(), { likelyNew: true })).resolves.toEqual({ status: 'succeeded', duplicate: true });
+      await expect(runVaultJob(message, deps(), { first: true })).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      await expect(runVaultJob(message, deps(), { first: true })).resolves.toEqual({ status: 'succeeded', duplicate: true });
       expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1, payments: 1 });
       expect((await store.get(message.job_id))?.attempts).toBe(1);
     });

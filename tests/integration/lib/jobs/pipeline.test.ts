@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { encryptJson, type DataKeys } from '../../../../lib/crypto';
-import { DEFAULT_MAX_CHARGE_AMOUNT, RetryLaterError, runVaultJob, SimulatedCrash, sealVaultJob, vaultRequestSchema } from '../../../../lib/jobs';
+import { DEFAULT_MAX_CHARGE_AMOUNT, newJobRecord, RetryLaterError, runVaultJob, SimulatedCrash, sealVaultJob, vaultRequestSchema } from '../../../../lib/jobs';
 import { validCheckout } from '../../../fixtures/checkouts';
 import { capturedMetrics } from '../../../helpers/metrics';
 import { crashingStore, deps, hyperswitch, inspect, job, keys, pastSettle, store, usePipelineStack } from '../../../helpers/pipeline';
@@ -162,11 +162,12 @@ describe('runVaultJob', () => {
   });
 
   it.each([
-    ['deliveries', {}],
-    ['first deliveries of a merchant\'s job (likelyNew)', { likelyNew: true, first: true }],
-    ['first deliveries of a checkout\'s job (its customer asked ahead)', { first: true }],
-  ])('lets only one of two concurrent %s run the job', async (_, delivery) => {
+    ['deliveries of a job with no record yet', {}, false],
+    ['first deliveries of a job with no record yet (a merchant\'s; its customer asked ahead)', { first: true }, false],
+    ['first deliveries of a job the intake recorded (its customer asked ahead)', { first: true }, true],
+  ])('lets only one of two concurrent %s run the job', async (_, delivery, recorded) => {
     const message = job({ charge: { amount: 100, currency: 'USD' } });
+    if (recorded) await store.create(newJobRecord({ jobId: message.job_id, source: 'checkout', charge: { amount: 100, currency: 'USD' } }));
     hyperswitch.simulator.faults.configure({ latencyMs: 30 });
     const results = await Promise.allSettled([runVaultJob(message, deps(), delivery), runVaultJob(message, deps(), delivery)]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
