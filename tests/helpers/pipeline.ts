@@ -71,6 +71,11 @@ export function storeWith(wrappers: Partial<Record<keyof JobStore, (real: StoreM
   });
 }
 
+/** A run's crash point that kills it at `point` (a `SimulatedCrash`), every time it is reached. */
+export const killedAt = (point: string) => (reached: string) => {
+  if (reached === point) throw new SimulatedCrash(reached);
+};
+
 /** The real store, made to fail once at the named write. */
 export function crashingStore(at: { method: 'checkpoint' | 'finish' | 'release' }): JobStore {
   let crashed = false;

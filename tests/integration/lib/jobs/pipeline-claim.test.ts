@@ -7,7 +7,7 @@ import type { ClientRequest } from 'node:http';
 import { DynamoDbJobStore, customerReference, newJobRecord, RetryLaterError, runVaultJob, SimulatedCrash, type JobStore } from '../../../../lib/jobs';
 import { eventually } from '../../../../local/stack-process';
 import { countingTable } from '../../../helpers/dynamo';
-import { deps, hyperswitch, inspect, job, store, storeWith, table, usePipelineStack } from '../../../helpers/pipeline';
+import { deps, hyperswitch, inspect, job, killedAt, store, storeWith, table, usePipelineStack } from '../../../helpers/pipeline';
 
 usePipelineStack();
 
@@ -54,10 +54,7 @@ describe('runVaultJob', () => {
     it("holds the claim's intent in an attribute of the record's own until the step is written, and shows it as the step's", async () => {
       const message = job();
       const start = Date.now();
-      const killedBeforeCard = (point: string) => {
-        if (point === 'before paymentMethods.create') throw new SimulatedCrash(point);
-      };
-      await expect(runVaultJob(message, deps({ crashPoint: killedBeforeCard, clock: () => start }))).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(runVaultJob(message, deps({ crashPoint: killedAt('before paymentMethods.create'), clock: () => start }))).rejects.toBeInstanceOf(SimulatedCrash);
       const at = new Date(start).toISOString();
       expect(await rawItem(message.job_id)).toMatchObject({ intent_payment_method_at: at, steps: { payment_method: { status: 'pending' } } });
       const held = await store.get(message.job_id);
@@ -138,7 +135,7 @@ describe('runVaultJob', () => {
     it('waits for the customer asked ahead before giving up a job another run holds', async () => {
       const message = job();
       const start = Date.now();
-      await expect(runVaultJob(message, deps({ clock: () => start, crashPoint: (point) => { if (point === 'before paymentMethods.create') throw new SimulatedCrash(point); } }))).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(runVaultJob(message, deps({ clock: () => start, crashPoint: killedAt('before paymentMethods.create') }))).rejects.toBeInstanceOf(SimulatedCrash);
       hyperswitch.simulator.faults.configure({ latencyMs: 100 });
       await expect(runVaultJob(message, deps({ clock: () => start + 1 }), { first: true })).rejects.toBeInstanceOf(RetryLaterError);
       // The create asked ahead was answered HE_01 and its customer looked up, all before the run gave

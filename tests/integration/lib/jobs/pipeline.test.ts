@@ -7,7 +7,7 @@ import { encryptJson, type DataKeys } from '../../../../lib/crypto';
 import { DEFAULT_MAX_CHARGE_AMOUNT, newJobRecord, RetryLaterError, runVaultJob, SimulatedCrash, sealVaultJob, vaultRequestSchema } from '../../../../lib/jobs';
 import { validCheckout } from '../../../fixtures/checkouts';
 import { capturedMetrics } from '../../../helpers/metrics';
-import { crashingStore, deps, hyperswitch, inspect, job, keys, pastSettle, store, usePipelineStack } from '../../../helpers/pipeline';
+import { crashingStore, deps, hyperswitch, inspect, job, keys, killedAt, pastSettle, store, usePipelineStack } from '../../../helpers/pipeline';
 
 usePipelineStack();
 
@@ -113,10 +113,7 @@ describe('runVaultJob', () => {
   it('a run killed before its last write loses nothing: the customer is found by its reference, the card by the claim\'s intent', async () => {
     const message = job();
     const start = Date.now();
-    const killedBeforeFinish = (point: string) => {
-      if (point === 'before finish') throw new SimulatedCrash(point);
-    };
-    await expect(runVaultJob(message, deps({ crashPoint: killedBeforeFinish, clock: () => start }))).rejects.toBeInstanceOf(SimulatedCrash);
+    await expect(runVaultJob(message, deps({ crashPoint: killedAt('before finish'), clock: () => start }))).rejects.toBeInstanceOf(SimulatedCrash);
     expect(await store.get(message.job_id)).toMatchObject({ status: 'processing', steps: { customer: { status: 'pending' }, payment_method: { status: 'pending', attempted_at: new Date(start).toISOString() } } });
     expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
     await expect(runVaultJob(message, deps({ clock: () => start + 5_001 }))).resolves.toMatchObject({ status: 'succeeded' });
