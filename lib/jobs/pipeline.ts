@@ -11,11 +11,11 @@ import { HyperswitchConnectorError, HyperswitchDuplicateError, HyperswitchError,
 import { resolveAwaitingAction } from './action';
 import { count, milliseconds } from '../metrics';
 import { JobRun, type CustomerAhead } from './run';
-import { newJobRecord } from './record';
+import { newJobRecord, type IntentStep } from './record';
 import { allOf, JobFailure, RetryLaterError, RunCalls, settled, SimulatedCrash, type PipelineDeps } from './run-context';
 import { customerOf, type FoundCustomer } from './steps/customer';
 import { holdRecordedCard } from './steps/payment-method';
-import type { ClaimResult, IntentStep } from './store';
+import type { ClaimResult } from './store';
 import { sealedCardSchema, type CardJobMessage, type JobError, type JobRecord, type SealedCard, type VaultJobMessage } from './schemas';
 
 export { JobFailure, RetryLaterError, SimulatedCrash, type PipelineDeps } from './run-context';

@@ -45,11 +45,15 @@ export function newJobRecord({ jobId, source, card, charge, existingCustomer = f
   };
 }
 
+/** The steps whose create is not repeated blindly: an intent (`attempted_at`) is recorded before each is sent. */
+export type IntentStep = 'payment_method' | 'payment' | 'verification';
+export const INTENT_STEPS: readonly IntentStep[] = ['payment_method', 'payment', 'verification'];
+
 /**
  * The steps with an intent recorded on `step` at `at`: `attempted_at` now, `first_attempted_at`
  * kept from an earlier attempt if there was one. Before a create that must not be repeated blindly.
  */
-export function withIntent(steps: JobSteps, step: 'payment_method' | 'payment' | 'verification', at: string): JobSteps {
+export function withIntent(steps: JobSteps, step: IntentStep, at: string): JobSteps {
   const current = steps[step] ?? { status: 'pending' as const };
   return { ...steps, [step]: { ...current, attempted_at: at, first_attempted_at: current.first_attempted_at ?? at } };
 }

@@ -8,7 +8,8 @@ import type { PaymentsApi, VaultApi } from '../hyperswitch';
 import type { Currency as Currencies } from '../hyperswitch/enums.generated';
 import type { Log } from '../log';
 import type { JobRecord, JobSteps, VaultJobMessage } from './schemas';
-import type { IntentStep, JobStore } from './store';
+import type { IntentStep } from './record';
+import type { JobStore } from './store';
 
 type Currency = (typeof Currencies)[number];
 

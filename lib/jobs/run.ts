@@ -3,7 +3,7 @@
  * must not be repeated blindly, the results riding on the next write, the end.
  */
 import { milliseconds } from '../metrics';
-import { withIntent } from './record';
+import { INTENT_STEPS, withIntent, type IntentStep } from './record';
 import { allOf, type EarlierAttempt, type HyperswitchCall, type PipelineDeps, type RunCalls, type StepRun } from './run-context';
 import type { JobRecord, JobSteps, SealedCard, VaultJobMessage } from './schemas';
 import { chargeStep, savedPaymentMethodStep } from './steps/charge';
@@ -11,7 +11,6 @@ import type { StepOutcome } from './steps/payment';
 import { customerStep, type FoundCustomer } from './steps/customer';
 import { holdRecordedCard, paymentMethodStep } from './steps/payment-method';
 import { verificationStep } from './steps/verification';
-import type { IntentStep } from './store';
 
 /** The customer step's value asked for before the claim (pipeline.ts), and when it was asked. */
 export interface CustomerAhead {
@@ -142,5 +141,3 @@ export class JobRun implements StepRun {
     return (this.deps.clock ?? Date.now)();
   }
 }
-
-const INTENT_STEPS: readonly IntentStep[] = ['payment_method', 'payment', 'verification'];

@@ -1,14 +1,12 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { conditionalWrite, dynamoDbClient, type DocumentTable } from '../aws';
 import { S2SVaultError } from '../errors';
-import { JOB_RECORD_TTL_DAYS, withIntent } from './record';
+import { intentAttribute, intentsOf, jobFromItem } from './item';
+import { JOB_RECORD_TTL_DAYS, withIntent, type IntentStep } from './record';
 import type { JobError, JobRecord, JobSteps, NextAction, PaymentStep } from './schemas';
 
 /** A run's hold on a job: who, until when (ms), as of when. */
 type Lease = { owner: string; until: number; now: number };
-
-/** The steps whose create is not repeated blindly: an intent (`attempted_at`) is recorded before each is sent. */
-export type IntentStep = 'payment_method' | 'payment' | 'verification';
 
 export type ClaimResult =
   /** `intentRecorded`: the claim recorded the intent of `intent` (the job's first attempt at it). */
@@ -88,33 +86,8 @@ export class JobExistsError extends S2SVaultError {
 
 const now = () => new Date().toISOString();
 
-const INTENT_STEPS: readonly IntentStep[] = ['payment_method', 'payment', 'verification'];
-
 /** What the claim sets whatever the record held; it keeps every other field a record already has. */
 const SET_BY_CLAIM = new Set(['job_id', 'status', 'lease_owner', 'lease_until', 'updated_at', 'attempts']);
-
-/**
- * Where the claim records its intent: an attribute of the record's own, not a path in the step, for
- * the claim may make the record, and an update cannot set a path inside a map that the same update
- * makes. It stands for the step's `attempted_at` and `first_attempted_at` until the step is next
- * written whole, which removes it; the store folds it into the step as it reads, so no caller sees it.
- */
-const intentAttribute = (step: IntentStep) => `intent_${step}_at`;
-const INTENT_ATTRIBUTES = new Set(INTENT_STEPS.map(intentAttribute));
-
-/** A job item as the rest of the code knows it: the claim's intent folded into its step. */
-function fromItem(item: Record<string, unknown>): JobRecord {
-  const job = Object.fromEntries(Object.entries(item).filter(([name]) => !INTENT_ATTRIBUTES.has(name))) as unknown as JobRecord;
-  for (const step of INTENT_STEPS) {
-    const at = item[intentAttribute(step)] as string | undefined;
-    // A time recorded in the step (an earlier run's checkpoint) is the older one and stands.
-    if (at && !job.steps[step]?.attempted_at) job.steps = withIntent(job.steps, step, at);
-  }
-  return job;
-}
-
-/** The claim's intents of the steps a write sets whole: gone with the step's old value. */
-const intentsOf = (steps: string[]) => INTENT_STEPS.filter((step) => steps.includes(step)).map(intentAttribute);
 
 /** The key of a payment method's uniqueness record, in the job table beside the jobs (`pm#<id>`). */
 const holdKey = (paymentMethodId: string) => `pm#${paymentMethodId}`;
@@ -145,7 +118,7 @@ export class DynamoDbJobStore implements JobStore {
 
   async get(jobId: string): Promise<JobRecord | undefined> {
     const { Item } = await this.documents.get({ TableName: this.tableName, Key: { job_id: jobId }, ConsistentRead: true });
-    return Item && fromItem(Item);
+    return Item && jobFromItem(Item);
   }
 
   async claim(jobId: string, lease: Lease, initial: () => JobRecord, intent?: IntentStep): Promise<ClaimResult> {
@@ -187,7 +160,7 @@ export class DynamoDbJobStore implements JobStore {
       }),
     );
     if (!claimed) return this.unclaimable(jobId);
-    const before = claimed.Attributes && Object.keys(claimed.Attributes).length > 0 ? fromItem(claimed.Attributes) : { ...fresh, attempts: 0 };
+    const before = claimed.Attributes && Object.keys(claimed.Attributes).length > 0 ? jobFromItem(claimed.Attributes) : { ...fresh, attempts: 0 };
     const intentRecorded = intent !== undefined && !before.steps[intent]?.attempted_at;
     const steps = intentRecorded ? withIntent(before.steps, intent, intentAt) : before.steps;
     return { outcome: 'claimed', intentRecorded, job: { ...before, status: 'processing', lease_owner: lease.owner, lease_until: lease.until, updated_at: at, attempts: before.attempts + 1, steps } };
@@ -316,6 +289,6 @@ export class DynamoDbJobStore implements JobStore {
   /** A conditional update of a job: the record as it left it, or undefined when its condition did not hold. */
   private async updateIf(jobId: string, update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<JobRecord | undefined> {
     const updated = await conditionalWrite(this.documents.update({ TableName: this.tableName, Key: { job_id: jobId }, ...update, ReturnValues: 'ALL_NEW' }));
-    return updated?.Attributes && fromItem(updated.Attributes);
+    return updated?.Attributes && jobFromItem(updated.Attributes);
   }
 }
