@@ -25,7 +25,8 @@ export interface JobStore {
   get(jobId: string): Promise<JobRecord | undefined>;
   /**
    * Takes the job for one run: sets it `processing` with a lease. `initial` is the record to create
-   * when none exists (a job a merchant published straight to the queue). `intent` names the step
+   * when none exists (a job a merchant published straight to the queue, or a checkout's whose put has
+   * not landed yet). `intent` names the step
    * whose create the run will send first: on the job's first attempt at it, the claim records the
    * intent too (`attempted_at` at `lease.now`), so that create needs no write of its own. One
    * request, whether the record exists or not.
@@ -160,7 +161,7 @@ export class DynamoDbJobStore implements JobStore {
       }),
     );
     if (!claimed) return this.unclaimable(jobId);
-    const before = claimed.Attributes && Object.keys(claimed.Attributes).length > 0 ? jobFromItem(claimed.Attributes) : { ...fresh, attempts: 0 };
+    const before = claimed.Attributes ? jobFromItem(claimed.Attributes) : { ...fresh, attempts: 0 };
     const intentRecorded = intent !== undefined && !before.steps[intent]?.attempted_at;
     const steps = intentRecorded ? withIntent(before.steps, intent, intentAt) : before.steps;
     return { outcome: 'claimed', intentRecorded, job: { ...before, status: 'processing', lease_owner: lease.owner, lease_until: lease.until, updated_at: at, attempts: before.attempts + 1, steps } };
