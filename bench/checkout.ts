@@ -199,8 +199,8 @@ export async function checkoutOverhead(): Promise<void> {
       ) as Record<K, Latency>;
     };
     // Each baseline in a pair of its own with ours: with all four in one rotation ours came out ~5 %
-    // dearer than in a pair with the same bare handler (docs/performance.md), by the others' mere
-    // presence — a Lambda container runs its own handler only.
+    // dearer than in a pair with the same bare handler (docs/performance-history.md, the sixth
+    // session), by the others' mere presence — a Lambda container runs its own handler only.
     const { ours: o, bare: b } = await measure({ bare: oneAfterTheOther(same!), ours }, 600);
     // The same two, each alone for a block of requests at a time, as a container runs it (blocks
     // alternate, so drift hits both; each block's first requests and the first blocks are warm-up).

@@ -6,11 +6,11 @@
  * is our code; what it loses against the calls alone is the design's requests on these emulators
  * and this machine (issue #17: "benchmarks that measure our code rather than the emulators").
  *
- * Per job, as the worker and the local event source do (docs/performance.md, "a job's path"): the
- * receive (one message); the customer's create with the claim beside it; the card's create; the
- * end with the hold beside it; the job's two events to the deliveries' queue; the delete, beside
- * the next receive. Per event, as the deliveries do, a batch's events side by side: recorded,
- * POSTed to the merchant's endpoint, the attempt recorded; the batch deleted.
+ * Per job, as the worker and the local event source do (docs/performance.md, "The worker — where a
+ * job's time goes"): the receive (one message); the customer's create with the claim beside it; the
+ * card's create; the end with the hold beside it; the job's two events to the deliveries' queue;
+ * the delete, beside the next receive. Per event, as the deliveries do, a batch's events side by
+ * side: recorded, POSTed to the merchant's endpoint, the attempt recorded; the batch deleted.
  *
  * Started by bench/worker.ts, twice: the jobs (`FLOOR_PART=jobs`) and the deliveries
  * (`FLOOR_PART=deliveries`) each in a process of their own, as our worker's and our deliveries'

@@ -23,7 +23,7 @@ const sealed = (jobId: string) =>
  * endpoint: a merchant endpoint that refuses them would add its retries to the deliveries. The
  * deliveries run in a stack process of their own, as their containers are apart from the worker's in
  * AWS: on one thread, a job's events were delivered between the next job's requests (the worker's
- * time lost to them is in docs/performance.md, "The twenty-first session").
+ * time lost to them is in docs/performance-history.md, "The twenty-first session").
  */
 async function benchStack(env: Record<string, string>): Promise<StackProcess & { webhookUrl: string }> {
   const endpoint = await merchantEndpoint();

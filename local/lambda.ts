@@ -32,7 +32,7 @@ export interface LocalFunction {
  * code), in one esbuild run: the functions share most of their modules, which are then parsed once.
  * Each source map is a file beside its bundle: inline, it made each bundle 2.4–2.8 MB rather than
  * 0.4–0.7, a string every container holds, and the stack's heap 450 MB rather than 170
- * (docs/performance.md, the twentieth session). Returns each function's bundle by its name.
+ * (docs/performance-history.md, the twentieth session). Returns each function's bundle by its name.
  */
 export async function buildFunctions(functions: FunctionConfig[], config: Pick<ServerlessConfig, 'define'>): Promise<Map<string, string>> {
   const outdir = join(ROOT, '.esbuild/local');

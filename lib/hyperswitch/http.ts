@@ -3,7 +3,7 @@
  * stripe-node's default client makes its requests. Not `fetch`: undici's request and response
  * machinery and its web streams took 0.86 s of the stack's CPU over 508 jobs in a profile; over this
  * client the stack's CPU a job at four in flight fell from 17.5–18.7 ms to 12.9–15.0
- * (docs/performance.md, the nineteenth session).
+ * (docs/performance-history.md, the nineteenth session).
  */
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { HttpMethod } from './retry';
