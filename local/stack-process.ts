@@ -11,6 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { JobRecord } from '../lib/jobs';
+import { jobFromItem } from '../lib/jobs/item';
 import type { FaultConfigInput, ScriptedFault } from './hyperswitch-sim/faults';
 import { SIM_DEFAULTS, type Inspection, type JournalEntry, type SimObjects } from './hyperswitch-sim/server';
 
@@ -242,7 +243,8 @@ async function startStackProcessOnce(env: Record<string, string>, options: Stack
     } while (start);
     return found;
   };
-  const jobs = async () => (await items()).filter((item) => item.kind === undefined) as unknown as JobRecord[];
+  // As the store reads them: a claim's intent kept in an attribute of its own is shown as its step's.
+  const jobs = async (): Promise<JobRecord[]> => (await items()).filter((item) => item.kind === undefined).map(jobFromItem);
   const holds = async () =>
     new Map((await items()).flatMap((item) => (item.kind === 'payment_method_hold' ? [[String(item.job_id).slice('pm#'.length), String(item.holder_job_id)] as const] : [])));
 
