@@ -26,10 +26,9 @@ export interface JobStore {
   /**
    * Takes the job for one run: sets it `processing` with a lease. `initial` is the record to create
    * when none exists (a job a merchant published straight to the queue, or a checkout's whose put has
-   * not landed yet). `intent` names the step
-   * whose create the run will send first: on the job's first attempt at it, the claim records the
-   * intent too (`attempted_at` at `lease.now`), so that create needs no write of its own. One
-   * request, whether the record exists or not.
+   * not landed yet). `intent` names the step whose create the run will send first: on the job's first
+   * attempt at it, the claim records the intent too (`attempted_at` at `lease.now`), so that create
+   * needs no write of its own. One request, whether the record exists or not.
    */
   claim(jobId: string, lease: Lease, initial: () => JobRecord, intent?: IntentStep): Promise<ClaimResult>;
   /** Records steps (results, an intent) and extends the lease to `leaseUntil`; only the lease owner may. */
