@@ -12,7 +12,7 @@
  * the delete, beside the next receive. Per event, as the deliveries do, a batch's events side by
  * side: recorded, POSTed to the merchant's endpoint, the attempt recorded; the batch deleted.
  *
- * Started by bench/worker.ts, twice: the jobs (`FLOOR_PART=jobs`) and the deliveries
+ * Started by bench/worker-throughput.ts, twice: the jobs (`FLOOR_PART=jobs`) and the deliveries
  * (`FLOOR_PART=deliveries`) each in a process of their own, as our worker's and our deliveries'
  * functions run. Prints `ready` and runs until it is stopped.
  */
@@ -22,7 +22,7 @@ import { cardOf, simulatorPost } from './bare-calls';
 
 function setting(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: the design floor is started by bench/worker.ts`);
+  if (!value) throw new Error(`${name} is not set: the design floor is started by bench/worker-throughput.ts`);
   return value;
 }
 const jobsQueue = setting('FLOOR_JOBS_QUEUE_URL');

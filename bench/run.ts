@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --json] [--only bundles,cold_starts,…]`: the performance figures, each against a baseline measured in the same
  * run, printed as a table (and with --json, one JSON array on the last line). Localhost only.
- * Sections: bundles.ts, checkout.ts, worker.ts, aws-requests.ts, counts.ts (with meter.ts, cost.ts).
+ * Sections: bundles.ts, checkout.ts, worker-throughput.ts (on worker-stack.ts), rate-limit.ts, fault-suite-scaling.ts, aws-requests.ts, counts.ts (with meter.ts, cost.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,9 @@ import { bundles, coldStarts } from './bundles';
 import { checkoutOverhead } from './checkout';
 import { countJobs, perJobCounts } from './counts';
 import { figures, round } from './figures';
-import { faultSuiteScaling, rateLimitDiscipline, workerCpu, workerThroughput } from './worker';
+import { faultSuiteScaling } from './fault-suite-scaling';
+import { rateLimitDiscipline } from './rate-limit';
+import { workerCpu, workerThroughput } from './worker-throughput';
 
 async function main(args: string[]): Promise<void> {
   const started = performance.now();

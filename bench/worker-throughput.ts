@@ -1,64 +1,13 @@
-/** The worker through the real local stack: throughput by jobs in flight, its CPU, the rate limiter, the fault suite's growth. */
+/** The worker's throughput by jobs in flight against the calls alone and the design's floor, and its CPU per job. */
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { HyperswitchTransport, VaultClient } from '../lib/hyperswitch';
-import { DEFAULT_MAX_CHARGE_AMOUNT, sealVaultJob, vaultRequestSchema } from '../lib/jobs';
-import { collectMetrics } from '../lib/metrics';
-import { SIM_DEFAULTS, startSimulator } from '../local/hyperswitch-sim/server';
-import { LOCAL_CARD_KEYS } from '../local/stack';
-import { eventually, messagesIn, startHelper, startStackProcess, stopHelper, type StackProcess } from '../local/stack-process';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { SIM_DEFAULTS } from '../local/hyperswitch-sim/server';
+import { startHelper, stopHelper, type StackProcess } from '../local/stack-process';
 import { cardOf, simulatorPost } from './bare-calls';
 import { busiestBetween, machineCpuMs, mainThread, mainThreads, timeBetween, treeCpuMs, type ThreadTime } from './cpu';
 import { record, round } from './figures';
-import { merchantEndpoint } from './merchant-endpoint';
-
-const sealed = (jobId: string) =>
-  JSON.stringify(
-    sealVaultJob(jobId, vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT).parse({ customer: { name: 'Jane Doe', email: 'jane@example.com' }, card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123', holder_name: 'Jane Doe', issuing_country: 'US' } }), LOCAL_CARD_KEYS).message,
-  );
-
-/**
- * The local stack with the emulators and the simulator apart, its merchant events going to a healthy
- * endpoint: a merchant endpoint that refuses them would add its retries to the deliveries. The
- * deliveries run in a stack process of their own, as their containers are apart from the worker's in
- * AWS: on one thread, a job's events were delivered between the next job's requests (the worker's
- * time lost to them is in docs/performance-history.md, "The twenty-first session").
- */
-async function benchStack(env: Record<string, string>): Promise<StackProcess & { webhookUrl: string }> {
-  const endpoint = await merchantEndpoint();
-  const stack = await startStackProcess({ POWERTOOLS_LOG_LEVEL: 'WARN', S2S_VAULT_WEBHOOK_URL: endpoint.url, ...env }, { apart: true, consumersApart: ['webhookDelivery'] }).catch(async (error: unknown) => {
-    await endpoint.close();
-    throw error;
-  });
-  return { ...stack, webhookUrl: endpoint.url, stop: () => stack.stop().finally(() => endpoint.close()) };
-}
-
-/** Where a block's jobs go: our worker's queue, or the design floor's. */
-interface Worker {
-  queueUrl: string;
-  deliveriesQueueUrl: string;
-}
-
-async function publish(sqs: SQSClient, queueUrl: string, ids: string[]) {
-  for (let i = 0; i < ids.length; i += 10) {
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: ids.slice(i, i + 10).map((id, j) => ({ Id: String(j), MessageBody: sealed(id) })) }));
-  }
-}
-
-/**
- * Waits until the queue is empty: a message leaves it only when its job ended. It watches the
- * queue, not the table: a scan of thousands of items every second would load the emulator the jobs
- * write to, and the figure would measure the bench.
- */
-async function drained(stack: StackProcess, queueUrl: string) {
-  await eventually(
-    () => messagesIn(stack.sqs, queueUrl),
-    (left) => left === 0,
-    600_000,
-    20,
-  );
-}
+import { allSucceeded, benchStack, deliveriesDrained, ourWorker, workerBlock, type Block, type Worker } from './worker-stack';
 
 /** How the bench's own Hyperswitch calls (the calls alone, the design's floor) authenticate to the simulator. */
 const simulatorHeaders = { Authorization: `api-key=${SIM_DEFAULTS.vaultApiKey}`, 'X-Profile-Id': SIM_DEFAULTS.profileId, 'Content-Type': 'application/json', Accept: 'application/json' };
@@ -83,24 +32,6 @@ function callsAlone(stack: StackProcess, concurrency: number): (name: string, jo
     return { jobs: concurrency * jobsPerLoop, seconds: (performance.now() - started) / 1000 };
   };
 }
-
-interface Block {
-  jobs: number;
-  seconds: number;
-}
-
-/** A worker (ours, or the design's floor) on `ids`: published at once, timed until its queue is empty (a message leaves it only when its job ended). */
-async function workerBlock(stack: StackProcess, worker: Worker, ids: string[]): Promise<Block> {
-  const started = performance.now();
-  await publish(stack.sqs, worker.queueUrl, ids);
-  await drained(stack, worker.queueUrl);
-  return { jobs: ids.length, seconds: (performance.now() - started) / 1000 };
-}
-
-/** Between blocks, off the clock: the merchant events of the jobs that just ended delivered, so that they load no side of the next block. */
-const deliveriesDrained = (stack: StackProcess, worker: Worker) => drained(stack, worker.deliveriesQueueUrl);
-
-const ourWorker = (stack: StackProcess): Worker => ({ queueUrl: stack.queueUrl, deliveriesQueueUrl: stack.queueUrl.replace(/vault-jobs$/, 'webhook-deliveries') });
 
 /**
  * The design's floor (bench/design-floor.ts) in a process of its own, on the stack's emulators,
@@ -147,13 +78,6 @@ async function designFloor(stack: StackProcess & { webhookUrl: string }, concurr
 }
 
 const rate = (blocks: Block[]) => blocks.reduce((sum, block) => sum + block.jobs, 0) / blocks.reduce((sum, block) => sum + block.seconds, 0);
-
-/** After the clock: every job succeeded (one scan). */
-async function allSucceeded(stack: StackProcess, ids: string[]) {
-  const wanted = new Set(ids);
-  const succeeded = (await stack.jobs()).filter((job) => wanted.has(job.job_id) && job.status === 'succeeded').length;
-  if (succeeded !== ids.length) throw new Error(`${ids.length - succeeded} of ${ids.length} jobs did not succeed`);
-}
 
 /** CPU milliseconds per job of the worker's c4 run: our stack's process, and the emulators' and simulator's. */
 const cpuPerJob: { ours?: number; apart?: number; concurrency?: number } = {};
@@ -330,71 +254,4 @@ export function workerCpu(): void {
     unit: 'CPU ms / job',
     detail: `at ${cpuPerJob.concurrency} jobs in flight: the stack's processes (the worker's and the deliveries': our functions and the local Lambda/API stand-ins) vs all processes of the run (plus emulators and simulator)`,
   });
-}
-
-/** A backlog against Hyperswitch's 80 requests/s: our worker (rate limiter on) versus a naive unthrottled loop. */
-export async function rateLimitDiscipline(jobs: number): Promise<void> {
-  const calls = jobs * 2;
-  // Naive: the client alone, 20 at a time, no limiter.
-  const simulator = await startSimulator({ port: 0 });
-  simulator.faults.configure({ rateLimitPerSecond: 80, retryAfterSeconds: 1 });
-  const transport = new HyperswitchTransport({ baseUrl: simulator.url, timeoutMs: 5_000, log: { debug() {}, info() {}, warn() {}, error() {} }, retry: { maxRetries: 5, baseDelayMs: 100, maxDelayMs: 2_000, maxRetryAfterMs: 2_000 } });
-  const vault = new VaultClient(transport, { secretId: 'naive', get: async () => ({ api_key: SIM_DEFAULTS.vaultApiKey, profile_id: SIM_DEFAULTS.profileId }), invalidate: () => undefined });
-  let next = 0;
-  let lostNaive = 0;
-  const naiveStarted = performance.now();
-  // The client's metrics, packed as in one invocation: a few lines on the bench's stdout, not one per call.
-  await collectMetrics(() =>
-    Promise.all(
-      Array.from({ length: 20 }, async () => {
-        while (next < jobs) {
-          next += 1;
-          try {
-            const customer = await vault.createCustomer({ name: 'Jane Doe', email: 'jane@example.com' });
-            await vault.createPaymentMethod(cardOf(customer.id));
-          } catch {
-            lostNaive += 1;
-          }
-        }
-      }),
-    ),
-  );
-  const naiveSeconds = (performance.now() - naiveStarted) / 1000;
-  const naive429 = simulator.inspect().faults_injected.rate_limited;
-  await simulator.close();
-
-  // The emulators and the simulator apart, as for the throughput: the stack's process runs our functions only.
-  const stack = await benchStack({});
-  try {
-    await stack.faults({ rateLimitPerSecond: 80, retryAfterSeconds: 1 });
-    const ids = Array.from({ length: jobs }, (_, i) => `bench-rl-${i}-${randomBytes(3).toString('hex')}`);
-    const { seconds } = await workerBlock(stack, ourWorker(stack), ids);
-    await allSucceeded(stack, ids);
-    const ours429 = (await stack.inspect()).faults_injected.rate_limited;
-    const floor = calls / 80;
-    record({
-      name: 'rate_limit_discipline',
-      ours: ours429,
-      baseline: naive429,
-      ratio: naive429 === 0 ? 0 : ours429 / naive429,
-      target: 'no lost job, fewer 429s than naive, time ≤ 1.2 × calls/80 s',
-      met: ours429 < naive429 && seconds <= 1.2 * floor,
-      unit: '429s',
-      detail: `ours ${jobs}/${jobs} jobs in ${round(seconds, 1)} s (floor ${round(floor, 1)} s, ×${round(seconds / floor)}); naive ${round(naiveSeconds, 1)} s, ${lostNaive} jobs lost`,
-    });
-  } finally {
-    await stack.stop();
-  }
-}
-
-/** How the fault suite's wall time grows with its jobs: against the smallest run scaled linearly. */
-export async function faultSuiteScaling(sizes: number[]): Promise<void> {
-  const { runFaultSuite } = await import('../tests/faults/suite');
-  const seconds: number[] = [];
-  for (const jobs of sizes) {
-    const summary = await runFaultSuite({ jobs, seed: 7 });
-    seconds.push(summary.duration_ms / 1000);
-    const linear = (seconds[0]! * jobs) / sizes[0]!;
-    record({ name: `fault_suite_seconds_${jobs}`, ours: round(seconds.at(-1)!, 1), baseline: round(linear, 1), target: 'report (growth with the jobs)', met: true, unit: 's', detail: `${jobs} jobs, seed 7; baseline: the ${sizes[0]}-job run scaled linearly; ${summary.succeeded_jobs} succeeded` });
-  }
 }
