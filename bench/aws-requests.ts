@@ -10,7 +10,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbClient, sqsClient } from '../lib/aws';
-import { startEmulatorProcess } from '../local/stack-process';
+import { startEmulatorProcess } from '../local/processes';
 import { record, round } from './figures';
 
 const REGION = 'us-east-1';

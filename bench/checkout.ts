@@ -7,7 +7,7 @@ import { hashApiKey } from '../lib/auth';
 import { dynamoDbClient, sqsClient as functionsSqsClient } from '../lib/aws';
 import { LocalSecretsManager } from '../local/secrets-manager';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../local/stack';
-import { startEmulatorProcess } from '../local/stack-process';
+import { startEmulatorProcess } from '../local/processes';
 import { FAKE_ENV } from './bundles';
 import { OUT, percentile, record, round } from './figures';
 

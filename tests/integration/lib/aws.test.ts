@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { awsErrorName, conditionalWrite, dynamoDbClient, sqsClient } from '../../../lib/aws';
 import { EVENT_INDEXES } from '../../../lib/events/store';
-import { startEmulatorProcess } from '../../../local/stack-process';
+import { startEmulatorProcess } from '../../../local/processes';
 import { LOCAL_AWS, startJobsTable } from '../../helpers/dynamo';
 
 let table: Awaited<ReturnType<typeof startJobsTable>>;

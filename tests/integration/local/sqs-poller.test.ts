@@ -3,7 +3,8 @@ import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk
 import type { SQSEvent } from 'aws-lambda';
 import { sqsClient } from '../../../lib/aws';
 import { SqsPoller } from '../../../local/sqs-poller';
-import { eventually, messagesIn, startEmulatorProcess } from '../../../local/stack-process';
+import { eventually, messagesIn } from '../../../local/stack-process';
+import { startEmulatorProcess } from '../../../local/processes';
 import { LOCAL_AWS } from '../../helpers/dynamo';
 
 let emulator: Awaited<ReturnType<typeof startEmulatorProcess>>;

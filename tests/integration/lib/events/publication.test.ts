@@ -6,7 +6,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { sqsClient, type Sqs } from '../../../../lib/aws';
 import { EventPublisher, EventStore, jobEvents, parseDeliveryMessage, SqsDeliveryQueue, type DeliveryMessage } from '../../../../lib/events';
 import { newJobRecord, type JobRecord } from '../../../../lib/jobs';
-import { startEmulatorProcess } from '../../../../local/stack-process';
+import { startEmulatorProcess } from '../../../../local/processes';
 import { countingTable, LOCAL_AWS, startJobsTable } from '../../../helpers/dynamo';
 
 let table: Awaited<ReturnType<typeof startJobsTable>>;

@@ -8,7 +8,7 @@ import { sqsClient, type Sqs } from '../../../../lib/aws';
 import type { DataKeys } from '../../../../lib/crypto';
 import { HttpError } from '../../../../lib/http/errors';
 import { acceptCheckout, DynamoDbIdempotencyStore, DynamoDbJobStore, newJobRecord, SqsJobQueue, vaultRequestSchema, type CheckoutDeps, type JobQueue, type JobStore } from '../../../../lib/jobs';
-import { startEmulatorProcess } from '../../../../local/stack-process';
+import { startEmulatorProcess } from '../../../../local/processes';
 import { LOCAL_AWS, startJobsTable } from '../../../helpers/dynamo';
 import { recordingLog } from '../../../helpers/log';
 
