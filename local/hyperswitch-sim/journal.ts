@@ -1,5 +1,6 @@
 /** The simulator's journal of requests and its object dump: the fault suite's evidence. */
 import type { FaultKind } from './faults';
+import type { SimulatorStore } from './store';
 
 /**
  * One request to the simulated API, for the fault suite's evidence: what it touched (ids only, never a
@@ -43,4 +44,18 @@ export function touched(source: Record<string, unknown> | URLSearchParams, query
     reference: read('merchant_reference_id'),
   };
   return Object.fromEntries(Object.entries(found).filter(([, value]) => value !== undefined));
+}
+
+export function objectsOf(store: SimulatorStore): SimObjects {
+  return {
+    customers: [...store.customers.values()].map(({ id, merchant_reference_id, created_at }) => ({ id, merchant_reference_id, created_at })),
+    payment_methods: [...store.paymentMethods.values()].map((m) => ({ id: m.id, customer_id: m.customerId, created: m.created, last4: m.last4, exp_month: m.expMonth, exp_year: m.expYear })),
+    payments: [...store.payments.values()].map(({ body, merchantReferenceId }) => ({
+      id: body.id as string,
+      customer_id: body.customer_id as string,
+      merchant_reference_id: merchantReferenceId,
+      status: body.status as string,
+      payment_method_id: body.payment_method_id as string,
+    })),
+  };
 }

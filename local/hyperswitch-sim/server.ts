@@ -7,15 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
-import { ContractValidator, type Violation } from './contract';
+import { ContractValidator } from './contract';
 import { serveControl, type ControlledSimulator } from './control';
-import { FaultInjector, type FaultConfigInput, type FaultKind } from './faults';
+import { FaultInjector, type FaultConfigInput } from './faults';
 import { readJson, send, sendError } from './http';
 import { WebhookSender, type WebhookSettings } from './webhooks';
-import { touched, type JournalEntry, type SimObjects } from './journal';
+import { inspectionOf, type ContractViolationRecord, type Inspection } from './inspection';
+import { objectsOf, touched, type JournalEntry, type SimObjects } from './journal';
 import { match, type Body, type KeyKind } from './routes';
-import { SimError, SimulatorStore, type PaymentSignals } from './store';
+import { SimError, SimulatorStore } from './store';
 
+export type { Inspection } from './inspection';
 export type { JournalEntry, SimObjects } from './journal';
 
 /** Clearly fake local values; override with HYPERSWITCH_SIM_* variables. */
@@ -37,30 +39,6 @@ export interface SimulatorOptions {
   faults?: FaultConfigInput;
   /** Where to send Hyperswitch's outgoing webhooks for the payment changes it makes, signed with which hash key. */
   webhooks?: Omit<WebhookSettings, 'merchantId'>;
-}
-
-export interface ContractViolationRecord {
-  direction: 'request' | 'response';
-  route: string;
-  violations: Violation[];
-}
-
-export interface Inspection {
-  customers: number;
-  payment_methods: number;
-  payments: number;
-  customers_by_reference: Record<string, number>;
-  payment_methods_by_customer: Record<string, number>;
-  payments_by_reference: Record<string, number>;
-  token_requests: { network: number; psp: number };
-  requests: Record<string, { total: number; by_status: Record<string, number>; by_key: Partial<Record<KeyKind, number>> }>;
-  faults_injected: Record<FaultKind | 'rate_limited', number>;
-  contract_violations: ContractViolationRecord[];
-  /** Per payment id: the stored-credential signals it was made with. */
-  payment_signals: Record<string, PaymentSignals>;
-  connections: number;
-  /** The outgoing webhooks sent, and the faults drawn for them. */
-  webhooks: WebhookSender['sent'] | null;
 }
 
 export class HyperswitchSimulator implements ControlledSimulator {
@@ -144,43 +122,17 @@ export class HyperswitchSimulator implements ControlledSimulator {
   }
 
   objects(): SimObjects {
-    return {
-      customers: [...this.store.customers.values()].map(({ id, merchant_reference_id, created_at }) => ({ id, merchant_reference_id, created_at })),
-      payment_methods: [...this.store.paymentMethods.values()].map((m) => ({ id: m.id, customer_id: m.customerId, created: m.created, last4: m.last4, exp_month: m.expMonth, exp_year: m.expYear })),
-      payments: [...this.store.payments.values()].map(({ body, merchantReferenceId }) => ({
-        id: body.id as string,
-        customer_id: body.customer_id as string,
-        merchant_reference_id: merchantReferenceId,
-        status: body.status as string,
-        payment_method_id: body.payment_method_id as string,
-      })),
-    };
+    return objectsOf(this.store);
   }
 
   inspect(): Inspection {
-    const countBy = <T>(items: Iterable<T>, key: (item: T) => string | null | undefined) => {
-      const counts: Record<string, number> = {};
-      for (const item of items) {
-        const value = key(item);
-        if (value) counts[value] = (counts[value] ?? 0) + 1;
-      }
-      return counts;
-    };
-    return {
-      customers: this.store.customers.size,
-      payment_methods: this.store.paymentMethods.size,
-      payments: this.store.payments.size,
-      customers_by_reference: countBy(this.store.customers.values(), (c) => c.merchant_reference_id),
-      payment_methods_by_customer: countBy(this.store.paymentMethods.values(), (m) => m.customerId),
-      payments_by_reference: countBy(this.store.payments.values(), (p) => p.merchantReferenceId),
-      token_requests: { ...this.store.tokenRequests },
+    return inspectionOf(this.store, {
       requests: structuredClone(this.requests),
       faults_injected: { ...this.faults.injected },
       contract_violations: structuredClone(this.violations),
-      payment_signals: this.store.paymentSignals(),
       connections: this.connections,
       webhooks: this.webhooks ? { ...this.webhooks.sent } : null,
-    };
+    });
   }
 
   private newStore(): SimulatorStore {
@@ -332,7 +284,6 @@ export class HyperswitchSimulator implements ControlledSimulator {
     if (!res.headersSent) send(res, 500, { error: { type: 'api', message: 'Simulator failure', code: 'HE_00' } });
     console.error('hyperswitch-sim: unexpected failure', error instanceof Error ? error.message : error);
   }
-
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<HyperswitchSimulator> {
