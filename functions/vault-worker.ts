@@ -4,7 +4,7 @@ import { concurrencyLimit } from '../lib/concurrency';
 import { intentFreshMs, readConfig, workerEnv } from '../lib/config';
 import { dataKeysSchema } from '../lib/crypto';
 import { createHyperswitchClients } from '../lib/hyperswitch';
-import { DynamoDbJobStore, holdMessageUntil, newJobRecord, parseVaultJobMessage, runVaultJob, SimulatedCrash } from '../lib/jobs';
+import { DynamoDbJobStore, holdMessageUntil, jobSourceOf, newJobRecord, parseVaultJobMessage, runVaultJob, SimulatedCrash } from '../lib/jobs';
 import { S2SVaultError } from '../lib/errors';
 import { logger, withLogContext } from '../lib/log';
 import { count } from '../lib/metrics';
@@ -61,9 +61,10 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   const redelivered = Number(record.attributes.ApproximateReceiveCount) > 1;
   if (redelivered) count('Redeliveries');
   const parsed = parseVaultJobMessage(record.body, config.CHARGE_MAX_AMOUNT);
+  const source = jobSourceOf(record.messageAttributes);
   if (parsed.valid) {
     const jobId = parsed.message.job_id;
-    const outcome = await limit(() => withLogContext({ jobId, messageId: record.messageId }, () => runVaultJob(parsed.message, deps, { first: !redelivered })));
+    const outcome = await limit(() => withLogContext({ jobId, messageId: record.messageId }, () => runVaultJob(parsed.message, deps, { first: !redelivered, source })));
     if (outcome.status === 'requires_action' && outcome.actionExpiresAt) {
       await holdMessageUntil(sqs, config.VAULT_JOBS_QUEUE_URL, record.receiptHandle, Date.parse(outcome.actionExpiresAt));
       throw new AwaitingShopper(jobId);
@@ -72,7 +73,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
   }
   const { jobId, error, plainCard } = parsed;
   if (jobId) {
-    const job = await store.failUnlessFinished(jobId, error, () => newJobRecord({ jobId, source: 'queue' }));
+    const job = await store.failUnlessFinished(jobId, error, () => newJobRecord({ jobId, source }));
     logger.warn('Rejected a vault-job message', { messageId: record.messageId, jobId, code: error.code });
     if (job) await events.publishJob(job);
     return;

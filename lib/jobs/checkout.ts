@@ -5,7 +5,7 @@ import { HttpError } from '../http/errors';
 import { count } from '../metrics';
 import type { Log } from '../log';
 import { requestFingerprint, type IdempotencyStore } from './idempotency';
-import type { JobQueue } from './queue';
+import type { IntakeRoute, JobQueue } from './queue';
 import { newJobRecord } from './record';
 import * as z from 'zod';
 import { chargeSchema, hyperswitchIdSchema, VAULT_JOB_SCHEMA, type ChargeJobMessage, type JobRecord, type VaultJobMessage, type VaultRequest } from './schemas';
@@ -69,9 +69,9 @@ export function clientSecretMatches(keys: DataKeys, jobId: string, secret: strin
  *   case the send failed after SQS took the message: that job must not run), the Idempotency-Key is
  *   freed, and the client gets a 503 it can retry.
  */
-async function enqueue(record: JobRecord, message: VaultJobMessage, deps: EnqueueDeps, reserved?: { scope: string; key: string }): Promise<void> {
+async function enqueue(route: IntakeRoute, record: JobRecord, message: VaultJobMessage, deps: EnqueueDeps, idempotencyKey?: string): Promise<void> {
   const jobId = record.job_id;
-  const [recorded, sent] = await Promise.allSettled([deps.store.create(record), deps.queue.send(message)]);
+  const [recorded, sent] = await Promise.allSettled([deps.store.create(record), deps.queue.send(message, route)]);
   if (sent.status === 'fulfilled') {
     if (recorded.status === 'rejected' && !(recorded.reason instanceof JobExistsError)) {
       deps.log.warn('Queued a job whose record could not be written: the worker writes it', { jobId, error: errorName(recorded.reason) });
@@ -83,7 +83,7 @@ async function enqueue(record: JobRecord, message: VaultJobMessage, deps: Enqueu
   await deps.store
     .failUnlessFinished(jobId, failure, () => record)
     .catch((markError: unknown) => deps.log.error('Could not mark the job failed', { jobId, error: errorName(markError) }));
-  if (reserved) await deps.idempotency.release(reserved.scope, reserved.key).catch(() => deps.log.error('Could not free the Idempotency-Key', { jobId }));
+  if (idempotencyKey) await deps.idempotency.release(route, idempotencyKey).catch(() => deps.log.error('Could not free the Idempotency-Key', { jobId }));
   throw new HttpError(503, 'queue_unavailable', 'The job could not be queued; retry later', { retryable: true, cause: sent.reason });
 }
 
@@ -117,7 +117,7 @@ export async function acceptCheckout(request: VaultRequest, deps: CheckoutDeps, 
     tokenization: request.tokenization,
     verify: request.verify,
   });
-  await enqueue(record, message, deps, idempotencyKey ? { scope: 'checkout', key: idempotencyKey } : undefined);
+  await enqueue('checkout', record, message, deps, idempotencyKey);
   deps.log.info('Checkout accepted', { jobId, charge: Boolean(request.charge), brand: card.brand });
   count('JobsAccepted', { route: 'checkout' });
   return accepted;
@@ -154,7 +154,7 @@ export async function acceptCharge(
     customer_present: customerPresent,
   };
   const record = newJobRecord({ jobId, source: 'charges', charge: { amount: charge.amount, currency: charge.currency }, existingCustomer: true, savedPaymentMethodId: paymentMethodId });
-  await enqueue(record, message, deps, idempotencyKey ? { scope: 'charges', key: idempotencyKey } : undefined);
+  await enqueue('charges', record, message, deps, idempotencyKey);
   deps.log.info('Charge accepted', { jobId });
   count('JobsAccepted', { route: 'charges' });
   return accepted;

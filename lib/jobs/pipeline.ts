@@ -60,10 +60,12 @@ export interface JobOutcome {
   actionExpiresAt?: string;
 }
 
-/** What the queue says of a delivery; it orders requests, it decides nothing. */
+/** What the queue says of a delivery; it orders requests and labels a record, it decides nothing. */
 export interface DeliveryHints {
   /** The message's first delivery: the job has most likely not run yet, so its customer is asked for while the claim is in flight. */
   first?: boolean;
+  /** Where the job came from (the message's attributes), for the record this delivery makes if it finds none: `queue` unless said. */
+  source?: JobRecord['source'];
 }
 
 /** Runs one delivery of a job. */
@@ -79,7 +81,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
     } catch (error) {
       const fault = jobFault(error);
       if (!fault) throw new RetryLaterError(`Job ${jobId}: the card keys are unavailable`, error);
-      const failed = await store.failUnlessFinished(jobId, fault, () => initialRecord(message));
+      const failed = await store.failUnlessFinished(jobId, fault, () => initialRecord(message, delivery.source));
       log.warn('Vault job failed', { jobId, code: fault.code });
       // Its events: a failure leaves the message to come back and publish them again.
       if (failed) await deps.jobChanged?.(failed);
@@ -96,7 +98,7 @@ export async function runVaultJob(message: VaultJobMessage, deps: PipelineDeps, 
   try {
     // The claim's preparation after the customer's request is out: it then costs nothing of the job's time.
     await customerAhead?.sent;
-    claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, card), intent);
+    claim = await store.claim(jobId, { owner, until: now + deps.leaseMs, now }, () => initialRecord(message, delivery.source, card), intent);
   } finally {
     // Not this run's to run, or the claim failed: what was asked ahead is let go (a later run's create of the customer finds the same one).
     if (claim?.outcome !== 'claimed') await settled(customerAhead?.value);
@@ -204,10 +206,10 @@ function jobFinished(job: JobRecord, status: 'succeeded' | 'failed', code: strin
   milliseconds('JobLatency', now - Date.parse(job.created_at), { status });
 }
 
-function initialRecord(message: VaultJobMessage, card?: SealedCard): JobRecord {
+function initialRecord(message: VaultJobMessage, source: JobRecord['source'] = 'queue', card?: SealedCard): JobRecord {
   return newJobRecord({
     jobId: message.job_id,
-    source: 'queue',
+    source,
     card: card ? maskCard(card.number, card.exp_month, card.exp_year) : undefined,
     charge: message.charge ? { amount: message.charge.amount, currency: message.charge.currency } : undefined,
     existingCustomer: 'customer_id' in message.customer,

@@ -1,26 +1,42 @@
+import type { SQSRecord } from 'aws-lambda';
+import * as z from 'zod';
 import { sqsClient, type Sqs } from '../aws';
-import { VAULT_JOB_SCHEMA, type VaultJobMessage } from './schemas';
+import { VAULT_JOB_SCHEMA, type JobRecord, type VaultJobMessage } from './schemas';
+
+/** The API route that accepted a job; a merchant backend's message names none (its record says `queue`). */
+export type IntakeRoute = Exclude<JobRecord['source'], 'queue'>;
+const intakeRouteSchema = z.enum(['checkout', 'charges']) satisfies z.ZodType<IntakeRoute>;
 
 /** Where vault jobs are sent. */
 export interface JobQueue {
-  send(message: VaultJobMessage): Promise<{ messageId: string }>;
+  send(message: VaultJobMessage, route?: IntakeRoute): Promise<{ messageId: string }>;
 }
 
-/** SQS adapter. The message's one attribute is the schema version: nothing about the card. */
+/**
+ * SQS adapter. The message's attributes are its schema version and the route that accepted it, if
+ * one did: nothing about the card. The route labels the record the worker makes when its claim
+ * comes before the intake's own write (the two go side by side).
+ */
 export class SqsJobQueue implements JobQueue {
   constructor(
     private readonly queueUrl: string,
     private readonly client: Sqs = sqsClient(),
   ) {}
 
-  async send(message: VaultJobMessage): Promise<{ messageId: string }> {
+  async send(message: VaultJobMessage, route?: IntakeRoute): Promise<{ messageId: string }> {
     const { MessageId } = await this.client.sendMessage({
       QueueUrl: this.queueUrl,
       MessageBody: JSON.stringify(message),
-      MessageAttributes: { schema: { DataType: 'String', StringValue: VAULT_JOB_SCHEMA } },
+      MessageAttributes: { schema: { DataType: 'String', StringValue: VAULT_JOB_SCHEMA }, ...(route && { source: { DataType: 'String', StringValue: route } }) },
     });
     return { messageId: MessageId ?? '' };
   }
+}
+
+/** Where a delivered job came from, as its record keeps it: the route its attributes name, else `queue`. */
+export function jobSourceOf(attributes: SQSRecord['messageAttributes'] | undefined): JobRecord['source'] {
+  const route = intakeRouteSchema.safeParse(attributes?.source?.stringValue);
+  return route.success ? route.data : 'queue';
 }
 
 /**

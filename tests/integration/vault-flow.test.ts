@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sqsClient } from '../../lib/aws';
 import { encryptJson } from '../../lib/crypto';
-import { DEFAULT_MAX_CHARGE_AMOUNT, publishVaultJob, SqsJobQueue, type JobRecord } from '../../lib/jobs';
+import { DEFAULT_MAX_CHARGE_AMOUNT, publishVaultJob, sealVaultJob, SqsJobQueue, vaultRequestSchema, type JobRecord } from '../../lib/jobs';
 import { LOCAL_API_KEYS, LOCAL_CARD_KEYS } from '../../local/stack';
 import { invalidCheckouts, validCheckout } from '../fixtures/checkouts';
 import { eventually, startStackProcess, type StackProcess } from '../../local/stack-process';
@@ -213,6 +213,16 @@ describe('merchant backends publishing to SQS', () => {
     );
     const job = await jobEnded(jobId);
     expect(job).toMatchObject({ status: 'succeeded', source: 'queue', card: { last4: '4242' }, steps: { payment: { status: 'succeeded' }, payment_method: { network_token: 'active' } } });
+  });
+
+  it("labels the record it makes with the route its message names: an intake's job whose own write of the record did not land", async () => {
+    const accepted = `intake-${randomBytes(6).toString('hex')}`;
+    const { message } = sealVaultJob(accepted, vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT).parse(validCheckout()), LOCAL_CARD_KEYS);
+    await queue().send(message, 'checkout');
+    const refused = `intake-bad-${randomBytes(6).toString('hex')}`;
+    await sqsClient(stack.awsEnv).sendMessage({ QueueUrl: stack.queueUrl, MessageBody: JSON.stringify({ schema: 'vault-job/v1', job_id: refused, customer: 42 }), MessageAttributes: { source: { DataType: 'String', StringValue: 'charges' } } });
+    await expect(jobEnded(accepted)).resolves.toMatchObject({ status: 'succeeded', source: 'checkout' });
+    await expect(jobEnded(refused)).resolves.toMatchObject({ status: 'failed', source: 'charges', error: { code: 'invalid_message' } });
   });
 
   it('ends a tampered message failed without calling Hyperswitch', async () => {

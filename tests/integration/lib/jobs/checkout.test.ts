@@ -7,7 +7,7 @@ import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSCli
 import { sqsClient, type Sqs } from '../../../../lib/aws';
 import type { DataKeys } from '../../../../lib/crypto';
 import { HttpError } from '../../../../lib/http/errors';
-import { acceptCheckout, DynamoDbIdempotencyStore, DynamoDbJobStore, newJobRecord, SqsJobQueue, vaultRequestSchema, type CheckoutDeps, type JobQueue, type JobStore } from '../../../../lib/jobs';
+import { acceptCharge, acceptCheckout, chargeRequestSchema, DynamoDbIdempotencyStore, DynamoDbJobStore, newJobRecord, SqsJobQueue, vaultRequestSchema, type CheckoutDeps, type JobQueue, type JobStore } from '../../../../lib/jobs';
 import { startEmulatorProcess } from '../../../../local/processes';
 import { LOCAL_AWS, startJobsTable } from '../../../helpers/dynamo';
 import { recordingLog } from '../../../helpers/log';
@@ -48,27 +48,37 @@ function deps(overrides: Partial<CheckoutDeps> = {}) {
   return { log, deps: { store: store(), queue: queue(), idempotency: new DynamoDbIdempotencyStore(table.tableName, async () => keys, table.client), dataKeys: async () => keys, log, returnUrlOrigins: [], ...overrides } satisfies CheckoutDeps };
 }
 
-/** The job ids of the queued messages (taken off the queue). */
-async function queuedJobIds(): Promise<string[]> {
-  const jobIds: string[] = [];
+/** The queued messages' job ids and attributes (taken off the queue). */
+async function queued(): Promise<Array<{ jobId: string; attributes: Record<string, string | undefined> }>> {
+  const found: Array<{ jobId: string; attributes: Record<string, string | undefined> }> = [];
   for (;;) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-    if (Messages.length === 0) return jobIds;
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+    if (Messages.length === 0) return found;
     for (const message of Messages) {
-      jobIds.push((JSON.parse(message.Body!) as { job_id: string }).job_id);
+      const attributes = Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]));
+      found.push({ jobId: (JSON.parse(message.Body!) as { job_id: string }).job_id, attributes });
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
     }
   }
 }
+const queuedJobIds = async () => (await queued()).map(({ jobId }) => jobId);
 
 describe('acceptCheckout', () => {
   beforeEach(() => queuedJobIds());
 
-  it('records the job queued and sends its one message', async () => {
+  it('records the job queued and sends its one message, which names its schema and the route that sent it', async () => {
     const { deps: d } = deps();
     const accepted = await acceptCheckout(request, d);
     await expect(store().get(accepted.job_id)).resolves.toMatchObject({ status: 'queued', source: 'checkout', card: { last4: '4242' } });
-    await expect(queuedJobIds()).resolves.toEqual([accepted.job_id]);
+    await expect(queued()).resolves.toEqual([{ jobId: accepted.job_id, attributes: { schema: 'vault-job/v1', source: 'checkout' } }]);
+  });
+
+  it("sends a saved card's charge with the route that accepted it", async () => {
+    const { deps: d } = deps();
+    const charge = chargeRequestSchema(100_000).parse({ customer_id: `12345_cus_${'a'.repeat(32)}`, payment_method_id: `12345_pm_${'b'.repeat(32)}`, amount: 1999, currency: 'EUR' });
+    const accepted = await acceptCharge(charge, d);
+    await expect(store().get(accepted.job_id)).resolves.toMatchObject({ status: 'queued', source: 'charges' });
+    await expect(queued()).resolves.toEqual([{ jobId: accepted.job_id, attributes: { schema: 'vault-job/v1', source: 'charges' } }]);
   });
 
   it('marks the job failed, frees the Idempotency-Key and answers 503 when the message cannot be sent', async () => {
@@ -104,9 +114,9 @@ describe('acceptCheckout', () => {
     const claimed = new Promise<unknown>((resolve) => (workerClaimed = resolve));
     // The worker sees the message and claims the job before the checkout's write of the record lands.
     const racingQueue: JobQueue = {
-      async send(message) {
-        const sent = await queue().send(message);
-        workerClaimed(real.claim(message.job_id, { owner: 'worker', until: Date.now() + 60_000, now: Date.now() }, () => newJobRecord({ jobId: message.job_id, source: 'queue' })));
+      async send(message, route) {
+        const sent = await queue().send(message, route);
+        workerClaimed(real.claim(message.job_id, { owner: 'worker', until: Date.now() + 60_000, now: Date.now() }, () => newJobRecord({ jobId: message.job_id, source: route ?? 'queue' })));
         return sent;
       },
     };
@@ -118,7 +128,7 @@ describe('acceptCheckout', () => {
     });
     const { deps: d, log } = deps({ store: racingStore, queue: racingQueue });
     const accepted = await acceptCheckout(request, d);
-    await expect(real.get(accepted.job_id)).resolves.toMatchObject({ status: 'processing', lease_owner: 'worker' });
+    await expect(real.get(accepted.job_id)).resolves.toMatchObject({ status: 'processing', lease_owner: 'worker', source: 'checkout' });
     expect(log.entries.filter((entry) => entry.level !== 'info')).toEqual([]);
   });
 });

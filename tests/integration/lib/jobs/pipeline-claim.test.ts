@@ -44,10 +44,11 @@ describe('runVaultJob', () => {
           return claimed;
         },
       });
-      await expect(runVaultJob(message, deps({ store: racing }))).resolves.toEqual({ status: 'succeeded', duplicate: false });
+      // The message names the route that sent it (SqsJobQueue's attribute): the record the claim made says so too.
+      await expect(runVaultJob(message, deps({ store: racing }), { source: 'checkout' })).resolves.toEqual({ status: 'succeeded', duplicate: false });
       expect(intake.sent).toEqual(['PutItem']);
       expect(worker.sent).toEqual(['UpdateItem', 'UpdateItem', 'PutItem']);
-      expect(await store.get(message.job_id)).toMatchObject({ status: 'succeeded', attempts: 1, card: { last4: '4242' } });
+      expect(await store.get(message.job_id)).toMatchObject({ status: 'succeeded', source: 'checkout', attempts: 1, card: { last4: '4242' } });
       expect(inspect()).toMatchObject({ customers: 1, payment_methods: 1 });
     });
 
