@@ -34,10 +34,12 @@ export class SimulatorStore extends VaultStore {
   /** The next payments' outcomes, when a test scripts them (before the card's own scenario). */
   readonly scriptedOutcomes: ProcessingOutcome[] = [];
   readonly payments = new Map<string, PaymentRecord>();
+  /** The merchant references payments were made with (a lookup rather than a scan of every payment). */
+  private readonly paymentReferences = new Set<string>();
 
   createPayment(body: Body): Body {
     const reference = (body.merchant_reference_id as string | undefined) ?? null;
-    if (reference && [...this.payments.values()].some((payment) => payment.merchantReferenceId === reference)) {
+    if (reference && this.paymentReferences.has(reference)) {
       throw new SimError(400, 'HE_01', 'Duplicate payment: a payment with this merchant_reference_id already exists');
     }
     const customerId = body.customer_id as string;
@@ -95,6 +97,7 @@ export class SimulatorStore extends VaultStore {
     };
     const record: PaymentRecord = { body: payment, merchantReferenceId: reference, signals };
     this.payments.set(id, record);
+    if (reference) this.paymentReferences.add(reference);
     const scripted = outcome.status === 'succeeded' ? this.scriptedOutcomes.shift() : undefined;
     if (scripted) {
       payment.status = 'processing';

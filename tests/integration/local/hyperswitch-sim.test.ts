@@ -218,6 +218,24 @@ describe('test-card scenarios', () => {
       body: { amount_details: { order_amount: 1000, currency: 'USD' }, customer_id: saved.customerId, payment_method_type: 'card', payment_method_id: saved.methodId, payment_method_data: { card_token: { card_holder_name: 'Jane Doe' } }, ...extra },
     });
 
+  it("keeps merchant references unique as Hyperswitch does: HE_01 for a second customer's or payment's, a deleted customer's free again", async () => {
+    const first = await call('POST', '/v2/customers', { body: { ...customer, merchant_reference_id: 'ref-unique' } });
+    expect((await call('POST', '/v2/customers', { body: { ...customer, merchant_reference_id: 'ref-unique' } })).body.error.code).toBe('HE_01');
+    expect((await call('GET', '/v2/customers/reference/ref-unique')).body.id).toBe(first.body.id);
+    expect((await call('DELETE', `/v2/customers/${first.body.id}`)).status).toBe(200);
+    expect((await call('GET', '/v2/customers/reference/ref-unique')).status).toBe(404);
+    const again = await call('POST', '/v2/customers', { body: { ...customer, merchant_reference_id: 'ref-unique' } });
+    expect(again.status).toBe(200);
+    expect((await call('GET', '/v2/customers/reference/ref-unique')).body.id).toBe(again.body.id);
+
+    const saved = await savedCard('4242424242424242');
+    // A payment's reference is 30 characters in the spec.
+    const order = (name: string) => name.padEnd(30, '0');
+    expect((await pay(saved, { merchant_reference_id: order('order_unique') })).status).toBe(200);
+    expect((await pay(saved, { merchant_reference_id: order('order_unique') })).body.error.code).toBe('HE_01');
+    expect((await pay(saved, { merchant_reference_id: order('order_other') })).status).toBe(200);
+  });
+
   it('asks for 3-D Secure on every payment of 4000002760003184, through a challenge page with Approve and Fail', async () => {
     const saved = await savedCard('4000002760003184');
     const { body: payment } = await pay(saved, { customer_present: 'present', return_url: 'http://localhost:5173/return' });
