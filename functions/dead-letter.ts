@@ -2,7 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { dynamoDbClient } from '../lib/aws';
 import { deadLetterEnv, readConfig } from '../lib/config';
 import { createHyperswitchClients } from '../lib/hyperswitch';
-import { customerSchema, DynamoDbJobStore, JOB_ID_PATTERN, settleDeadLetteredJob, type CustomerSpec } from '../lib/jobs';
+import { customerSchema, DynamoDbJobStore, JOB_ID_PATTERN, jobSourceOf, settleDeadLetteredJob, type CustomerSpec } from '../lib/jobs';
 import { logger } from '../lib/log';
 import { count } from '../lib/metrics';
 import { eventPublisher, queueConsumer, secrets } from './commons';
@@ -39,7 +39,7 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     return;
   }
   logger.warn('Vault job dead-lettered', { jobId, messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount });
-  const job = await settleDeadLetteredJob(jobId, { store, vault, payments, log: logger }, customer);
+  const job = await settleDeadLetteredJob(jobId, { store, vault, payments, log: logger }, { customer, source: jobSourceOf(record.messageAttributes) });
   if (job) await events.publishJob(job);
 }
 

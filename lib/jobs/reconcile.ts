@@ -102,10 +102,18 @@ const RETRIES_EXHAUSTED: JobError = { code: 'retries_exhausted', message: 'The j
  *   the job is resolved as the worker would (the payment as it became, or
  *   `authentication_expired`). If it is not over yet, the dead letter comes back.
  *
+ * `message`: what the dead letter says of the job's customer, and the route that sent it (a record
+ * made here, when no delivery wrote one, says where the job came from).
+ *
  * Returns the record as it now stands, for its events.
  */
-export async function settleDeadLetteredJob(jobId: string, deps: ReconcileDeps, customer?: CustomerSpec): Promise<JobRecord | undefined> {
-  const job = await deps.store.failUnlessFinished(jobId, RETRIES_EXHAUSTED, () => newJobRecord({ jobId, source: 'queue' }));
+export async function settleDeadLetteredJob(
+  jobId: string,
+  deps: ReconcileDeps,
+  message: { customer?: CustomerSpec; source?: JobRecord['source'] } = {},
+): Promise<JobRecord | undefined> {
+  const { customer, source = 'queue' } = message;
+  const job = await deps.store.failUnlessFinished(jobId, RETRIES_EXHAUSTED, () => newJobRecord({ jobId, source }));
   if (!job) return undefined;
   if (job.status === 'requires_action') {
     const resolved = await resolveAwaitingAction(job, deps);

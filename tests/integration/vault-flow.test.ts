@@ -225,6 +225,14 @@ describe('merchant backends publishing to SQS', () => {
     await expect(jobEnded(refused)).resolves.toMatchObject({ status: 'failed', source: 'charges', error: { code: 'invalid_message' } });
   });
 
+  it("labels the record the dead-letter handler makes with the route its message names: a job no delivery could record", async () => {
+    const jobId = `dead-${randomBytes(6).toString('hex')}`;
+    const { message } = sealVaultJob(jobId, vaultRequestSchema(DEFAULT_MAX_CHARGE_AMOUNT).parse(validCheckout()), LOCAL_CARD_KEYS);
+    const deadLetterQueue = new SqsJobQueue(stack.queueUrl.replace(/vault-jobs$/, 'vault-jobs-dlq'), sqsClient(stack.awsEnv));
+    await deadLetterQueue.send(message, 'charges');
+    await expect(jobEnded(jobId)).resolves.toMatchObject({ status: 'failed', source: 'charges', error: { code: 'retries_exhausted' } });
+  });
+
   it('ends a tampered message failed without calling Hyperswitch', async () => {
     const jobId = `tampered-${randomBytes(6).toString('hex')}`;
     const envelope = encryptJson(LOCAL_CARD_KEYS, { number: '4242424242424242' }, 'some-other-job');

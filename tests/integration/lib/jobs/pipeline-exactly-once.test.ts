@@ -132,7 +132,7 @@ describe('runVaultJob', () => {
       await expect(runVaultJob(message, deps({ crashPoint: killAfterCard }))).rejects.toBeInstanceOf(SimulatedCrash);
       // Results ride on the next write: the customer and the card are on no record.
       expect((await store.get(message.job_id))!.steps.customer.customer_id).toBeUndefined();
-      const settled = await settleDeadLetteredJob(message.job_id, deps(), message.customer);
+      const settled = await settleDeadLetteredJob(message.job_id, deps(), { customer: message.customer });
       const customer = hyperswitch.simulator.objects().customers.find((c) => c.merchant_reference_id === customerReference(message.job_id))!;
       const [saved] = hyperswitch.simulator.objects().payment_methods.filter((method) => method.customer_id === customer.id);
       expect(settled).toMatchObject({ status: 'failed', steps: { payment_method: { payment_method_id: saved!.id, recovered_after_failure: true } } });
